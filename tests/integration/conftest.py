@@ -1,0 +1,97 @@
+"""One real three-process stack for the whole integration run, on ports of its own."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.stack import Stack, StackConfig
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m["text"] for m in self.body.get("messages", []))
+
+
+class RunningStack:
+    """The started stack plus the small HTTP helpers the tests need."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.config = stack.config
+
+    def chat(self, sender: str, message: str, lang: str | None = None) -> Reply:
+        payload = {"sender": sender, "message": message, "lang": lang}
+        return self.post("/api/chat", payload)
+
+    def post(self, path: str, payload: object, headers: dict[str, str] | None = None) -> Reply:
+        data = json.dumps(payload).encode()
+        request = urllib.request.Request(
+            self.config.gateway_url + path,
+            data=data,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        return _send(request)
+
+    def get(self, path: str) -> Reply:
+        return _send(urllib.request.Request(self.config.gateway_url + path))
+
+    def tracker(self, rasa_sender: str) -> dict[str, Any]:
+        """The conversation as Rasa stored it (through Rasa's own HTTP API)."""
+        url = (
+            f"{self.config.rasa_url}/conversations/{rasa_sender}/tracker"
+            f"?token={self.config.rasa_token}"
+        )
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def restart_all(self) -> None:
+        self.stack.stop_all()
+        self.stack.start_all()
+        self.stack.wait_healthy()
+
+
+def _send(request: urllib.request.Request) -> Reply:
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return Reply(response.status, json.loads(response.read()))
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, json.loads(error.read() or b"{}"))
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    workdir: Path = tmp_path_factory.mktemp("stack")
+    config = StackConfig(
+        rasa_port=_free_port(),
+        action_port=_free_port(),
+        gateway_port=_free_port(),
+        tracker_db=workdir / "tracker.db",
+        log_dir=workdir / "log",
+    )
+    stack = Stack(config)
+    stack.start_all()
+    try:
+        stack.wait_healthy()
+        yield RunningStack(stack)
+    finally:
+        stack.stop_all()
