@@ -74,7 +74,7 @@ lint: $(STAMP)/app-env
 	$(VENV)/bin/ruff format --check .
 
 bench: setup
-	$(PY) -m bench.chat_latency
+	$(PY) -m bench.stack_bench
 
 clean:
 	rm -rf $(STAMP) var/index models

@@ -7,10 +7,12 @@ with their own ports, tracker file and log folder so they never touch a running 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -140,9 +142,7 @@ class Stack:
             self.stop(name)
 
     def exited(self) -> dict[str, int]:
-        return {
-            name: code for name, p in self.processes.items() if (code := p.poll()) is not None
-        }
+        return {name: code for name, p in self.processes.items() if (code := p.poll()) is not None}
 
     def wait_healthy(self, timeout: float = 300.0) -> dict[str, object]:
         """Poll the gateway's /health until it answers 200; fail early if a process died."""
@@ -171,11 +171,16 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def free_port() -> int:
+    """A port nothing listens on now, for a stack that must not clash with another."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def run() -> int:

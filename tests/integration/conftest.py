@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,13 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.stack import Stack, StackConfig
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bot.stack import Stack, StackConfig, free_port
 
 
 @dataclass
@@ -82,9 +75,9 @@ def _send(request: urllib.request.Request) -> Reply:
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     workdir: Path = tmp_path_factory.mktemp("stack")
     config = StackConfig(
-        rasa_port=_free_port(),
-        action_port=_free_port(),
-        gateway_port=_free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        gateway_port=free_port(),
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from knowledge.language import detect_language
 
 from .conftest import RunningStack

@@ -1,0 +1,42 @@
+"""`action_validate_slot_mappings`: Rasa runs it after every user message (action_extract_slots),
+which is what keeps the `language` slot following the user turn by turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowledge.language import detect_language
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.language import DEFAULT_LANGUAGE, normalise, resolve_language
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Custom extraction of global slots (those not tied to a form)."""
+
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        metadata = message.get("metadata") or {}
+        language = resolve_language(
+            text=message.get("text"),
+            intent=(message.get("intent") or {}).get("name"),
+            entities=message.get("entities") or [],
+            hint=metadata.get("language"),
+            previous=tracker.get_slot("language"),
+            detect=detect_language,
+        )
+        return {"language": language}
+
+    def validate_language(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"language": normalise(slot_value) or DEFAULT_LANGUAGE}

@@ -1,0 +1,52 @@
+"""`python -m bot`: run the gateway until SIGINT or SIGTERM.
+
+A Telegram connector (when TELEGRAM_BOT_TOKEN is set) will be started from here by a later issue;
+it will reuse `bot.rasa_client` and `bot.render` like /api/chat does.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.config import ConfigError, Settings
+from bot.logging_setup import AccessLogger, fields, setup_logging
+
+log = logging.getLogger("bot")
+
+# Short, so a supervisor's stop is quick; an answer still in flight gets this long to finish.
+SHUTDOWN_TIMEOUT_SECONDS = 5.0
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"duta gateway: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.secrets)
+    if not settings.log_salt:
+        log.warning("LOG_SALT is not set: sender hashes in the logs change at every restart")
+    url = f"http://{settings.host}:{settings.port}"
+    try:
+        # run_app turns SIGINT and SIGTERM into a graceful stop that closes the upstream session.
+        web.run_app(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            access_log_class=AccessLogger,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+            print=lambda _banner: log.info("listening", extra=fields(url=url)),
+        )
+    except OSError as error:
+        log.error("cannot listen", extra=fields(url=url, error=str(error)))
+        return 1
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The gateway's aiohttp application: routes, middlewares and the shared upstream client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot import middlewares
+from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.chat import chat
+from bot.config import Settings
+from bot.health import health
+from bot.logging_setup import PSEUDONYMIZER, Pseudonymizer
+from bot.rasa_client import RasaClient
+from bot.rate_limit import RateLimiter
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[
+            middlewares.cors(settings.allowed_origins),
+            middlewares.json_errors,
+            middlewares.ip_rate_limit(RateLimiter(settings.ip_rate_per_min), settings.trust_proxy),
+        ],
+    )
+    app[SETTINGS] = settings
+    app[PSEUDONYMIZER] = Pseudonymizer(settings.log_salt)
+    app[SENDER_LIMITER] = RateLimiter(settings.sender_rate_per_min)
+    app.cleanup_ctx.append(_upstream_client)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_get("/health", health)
+    # The chat widget (a later issue) is served from here.
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
+    return app
+
+
+async def _upstream_client(app: web.Application) -> AsyncIterator[None]:
+    """One connection pool for the app's lifetime, closed on shutdown."""
+    settings = app[SETTINGS]
+    async with aiohttp.ClientSession() as session:
+        app[RASA_CLIENT] = RasaClient(
+            session,
+            rasa_url=settings.rasa_url,
+            action_server_url=settings.action_server_url,
+            rasa_token=settings.rasa_token,
+            timeout=settings.rasa_timeout,
+            health_timeout=settings.health_timeout,
+        )
+        yield

@@ -1,0 +1,13 @@
+"""Typed keys for what the application shares between handlers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.rasa_client import RasaClient
+from bot.rate_limit import RateLimiter
+
+SETTINGS = web.AppKey("settings", Settings)
+RASA_CLIENT = web.AppKey("rasa_client", RasaClient)
+SENDER_LIMITER = web.AppKey("sender_limiter", RateLimiter)

@@ -1,0 +1,109 @@
+"""POST /api/chat: one user message in, the assistant's reply out (design.md has the contract)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.chat_request import InvalidChatRequest, read_chat_request
+from bot.http_errors import json_error, rate_limited
+from bot.i18n import Language, choose_language, text
+from bot.logging_setup import PSEUDONYMIZER, fields
+from bot.rasa_client import (
+    RasaClient,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from bot.render import apology, render_rasa_output
+
+CHANNEL = "api"
+log = logging.getLogger("bot.chat")
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def chat(request: web.Request) -> web.Response:
+    started = time.monotonic()
+    settings = request.app[SETTINGS]
+    accept_language = request.headers.get("Accept-Language")
+    try:
+        chat_request = await read_chat_request(
+            request, settings.max_body_bytes, settings.max_message_chars
+        )
+    except InvalidChatRequest as error:
+        language = choose_language(error.lang, error.message, accept_language)
+        log.info("chat refused", extra=fields(code=error.code, status=error.status))
+        return json_error(error.status, error.code, language, **error.params)
+
+    # Namespaced by channel so that a widget user cannot write into a Telegram conversation.
+    sender = f"{CHANNEL}:{chat_request.sender}"
+    sender_hash = request.app[PSEUDONYMIZER](sender)
+    # For the gateway's own words only; the reply follows Rasa's language slot when it has one.
+    hint_language = choose_language(chat_request.lang, chat_request.message, accept_language)
+    if wait := request.app[SENDER_LIMITER].take(sender):
+        log.info("rate limited", extra=fields(by="sender", sender=sender_hash))
+        return rate_limited(wait, hint_language)
+
+    log.debug("chat message", extra=fields(sender=sender_hash, text=chat_request.message))
+    client = request.app[RASA_CLIENT]
+    metadata = {"channel": CHANNEL, "language": chat_request.lang}
+    try:
+        output = await client.send(sender, chat_request.message, metadata)
+    except UpstreamError as error:
+        log.warning(
+            "chat failed upstream",
+            extra=fields(sender=sender_hash, error=str(error), latency_ms=_ms_since(started)),
+        )
+        return _upstream_failure(error, hint_language)
+
+    language = await _conversation_language(client, sender, sender_hash) or hint_language
+    reply = render_rasa_output(output, language)
+    if not output:
+        # Rasa answers an empty list when an action failed: most likely the action server is down.
+        log.warning("rasa returned no messages", extra=fields(sender=sender_hash))
+    log.info(
+        "chat answered",
+        extra=fields(
+            sender=sender_hash,
+            language=reply.language,
+            fallback=reply.fallback,
+            messages=len(reply.messages),
+            latency_ms=_ms_since(started),
+        ),
+    )
+    log.debug("chat reply", extra=fields(sender=sender_hash, reply=reply.to_json()))
+    return web.json_response(reply.to_json(), headers=_NO_STORE)
+
+
+async def _conversation_language(
+    client: RasaClient, sender: str, sender_hash: str
+) -> Language | None:
+    """The conversation's language slot; None (use the hint) if the tracker cannot be read."""
+    try:
+        return await client.language(sender)
+    except UpstreamError as error:
+        log.warning("language slot unreadable", extra=fields(sender=sender_hash, error=str(error)))
+        return None
+
+
+def _upstream_failure(error: UpstreamError, language: Language) -> web.Response:
+    """503/504/502 with the apology both as the error and as the assistant's message."""
+    if isinstance(error, UpstreamUnavailable):
+        status, code = 503, "upstream_unavailable"
+    elif isinstance(error, UpstreamTimeout):
+        status, code = 504, "upstream_timeout"
+    else:
+        status, code = 502, "upstream_error"
+    body = {
+        "error": {"code": code, "message": text(code, language)},
+        **apology(code, language).to_json(),
+    }
+    return web.json_response(body, status=status, headers=_NO_STORE)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)

@@ -1,0 +1,193 @@
+"""The gateway's settings, all read from the environment once at start-up.
+
+Every problem is collected and reported together, so a bad deployment fails at start with one
+readable message instead of at the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from yarl import URL
+
+T = TypeVar("T")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class ConfigError(ValueError):
+    """One or more environment variables are invalid; the message lists them all."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Build with `from_env`, which holds the defaults."""
+
+    host: str
+    port: int
+    rasa_url: URL
+    action_server_url: URL
+    allowed_origins: frozenset[str]
+    trust_proxy: bool
+    sender_rate_per_min: int
+    ip_rate_per_min: int
+    max_message_chars: int
+    max_body_bytes: int
+    rasa_timeout: float
+    health_timeout: float
+    log_level: str
+    # Secrets: never shown by repr(), so a logged Settings cannot leak them.
+    rasa_token: str | None = field(repr=False)
+    log_salt: str | None = field(repr=False)
+    # Read now so the Telegram connector (a later issue) has its configuration in one place;
+    # nothing in the gateway uses it yet.
+    telegram_bot_token: str | None = field(repr=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line."""
+        values = (self.rasa_token, self.log_salt, self.telegram_bot_token)
+        return tuple(v for v in values if v)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = _Env(os.environ if environ is None else environ)
+        port = env.parse("GATEWAY_PORT", 8080, _port)
+        origins_default = f"http://localhost:{port},http://127.0.0.1:{port}"
+        settings = cls(
+            host=env.parse("GATEWAY_HOST", "127.0.0.1", _text),
+            port=port,
+            rasa_url=env.parse("RASA_URL", "http://127.0.0.1:5005", _base_url),
+            action_server_url=env.parse("ACTION_SERVER_URL", "http://127.0.0.1:5055", _base_url),
+            allowed_origins=env.parse("ALLOWED_ORIGINS", origins_default, _origin_list),
+            trust_proxy=env.parse("TRUST_PROXY", "0", _bool),
+            sender_rate_per_min=env.parse("RATE_LIMIT_SENDER_PER_MIN", 20, _int_at_least(0)),
+            ip_rate_per_min=env.parse("RATE_LIMIT_IP_PER_MIN", 60, _int_at_least(0)),
+            max_message_chars=env.parse("MAX_MESSAGE_CHARS", 1000, _int_at_least(1)),
+            max_body_bytes=env.parse("MAX_BODY_BYTES", 16 * 1024, _int_at_least(256)),
+            rasa_timeout=env.parse("RASA_TIMEOUT_SECONDS", 30.0, _positive_float),
+            health_timeout=env.parse("HEALTH_TIMEOUT_SECONDS", 3.0, _positive_float),
+            log_level=env.parse("LOG_LEVEL", "INFO", _log_level),
+            rasa_token=env.optional("RASA_TOKEN"),
+            log_salt=env.optional("LOG_SALT"),
+            telegram_bot_token=env.optional("TELEGRAM_BOT_TOKEN"),
+        )
+        if env.errors:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(env.errors))
+        return settings
+
+
+class _Env:
+    """Reads variables, treating empty values as unset, and collects every error."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.errors: list[str] = []
+
+    def optional(self, name: str) -> str | None:
+        return self.environ.get(name, "").strip() or None
+
+    def parse(self, name: str, default: str | int | float, parser: Callable[[str], T]) -> T:
+        raw = self.optional(name)
+        try:
+            return parser(str(default) if raw is None else raw)
+        except ValueError as error:
+            self.errors.append(f"{name}={raw!r}: {error}")
+            return parser(str(default))
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _port(raw: str) -> int:
+    value = _int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a port number from 1 to 65535")
+    return value
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _int(raw)
+        if value < minimum:
+            raise ValueError(f"expected a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("expected a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise ValueError("expected a positive number of seconds")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected 1 or 0 (also true/false, yes/no, on/off)")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _base_url(raw: str) -> URL:
+    url = _http_url(raw)
+    if url.query_string or url.fragment:
+        raise ValueError("expected a base URL without query or fragment")
+    return url.with_path(url.path.rstrip("/"))
+
+
+def _http_url(raw: str) -> URL:
+    try:
+        url = URL(raw)
+    except (ValueError, TypeError):
+        raise ValueError("not a URL") from None
+    if url.scheme not in _DEFAULT_PORTS or not url.host:
+        raise ValueError("expected an http:// or https:// URL with a host")
+    return url
+
+
+def normalize_origin(raw: str) -> str:
+    """`scheme://host[:port]` in lower case, without a default port: how browsers send Origin."""
+    url = _http_url(raw.strip())
+    if url.path not in ("", "/") or url.query_string or url.fragment or url.user:
+        raise ValueError(f"{raw!r} is not an origin (scheme://host[:port], no path)")
+    host = url.raw_host or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = url.explicit_port
+    suffix = f":{port}" if port is not None and port != _DEFAULT_PORTS[url.scheme] else ""
+    return f"{url.scheme}://{host.lower()}{suffix}"
+
+
+def _origin_list(raw: str) -> frozenset[str]:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if "*" in parts:
+        raise ValueError("'*' is not supported: list each origin that may embed the widget")
+    return frozenset(normalize_origin(part) for part in parts)

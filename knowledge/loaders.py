@@ -1,0 +1,127 @@
+"""Loading documents from .txt, .md (optional YAML front matter) and .jsonl files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.cleaning import clean_text
+from knowledge.records import Document, KnowledgeInputError, Source
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".jsonl")
+
+
+def _as_str_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def split_front_matter(raw: str, origin: str) -> tuple[dict[str, Any], str]:
+    """YAML between leading '---' lines, and the body after it."""
+    if not raw.startswith("---"):
+        return {}, raw
+    end = raw.find("\n---", 3)
+    if end < 0:
+        raise KnowledgeInputError(f"{origin}: front matter starts with '---' but never ends")
+    try:
+        meta = yaml.safe_load(raw[3:end]) or {}
+    except yaml.YAMLError as exc:
+        raise KnowledgeInputError(f"{origin}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise KnowledgeInputError(f"{origin}: front matter must be a mapping")
+    body = raw[end + 4 :]
+    return meta, body.split("\n", 1)[1] if "\n" in body else ""
+
+
+def _strip_known_lines(text: str, meta_lines: set[str]) -> str:
+    # The title and the publisher's name stand alone on news pages; the title is carried by the
+    # chunks anyway and a lone publisher line is not content.
+    kept = [p for p in text.split("\n\n") if p.strip().lower() not in meta_lines]
+    return "\n\n".join(kept)
+
+
+def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> Document:
+    cleaned = clean_text(text)
+    title = _as_str_or_none(meta.get("title"))
+    if title is None:
+        first = cleaned.split("\n\n", 1)[0].lstrip("# ").strip() if cleaned else ""
+        title = first[:200] or doc_id
+    publisher = _as_str_or_none(meta.get("publisher"))
+    known = {title.lower().lstrip("# ").strip()}
+    if publisher:
+        known.add(publisher.lower())
+    body = _strip_known_lines(cleaned, known).strip()
+    if not body:
+        raise KnowledgeInputError(f"{origin}: document '{doc_id}' has no text after cleaning")
+    extra = meta.get("extra_titles") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    language = _as_str_or_none(meta.get("language"))
+    source = Source(
+        title=title,
+        url=_as_str_or_none(meta.get("url")),
+        date=_as_str_or_none(meta.get("date")),
+        publisher=publisher,
+    )
+    return Document(doc_id, title, body, language, source, tuple(str(t) for t in extra))
+
+
+def load_text_file(path: Path, doc_id: str) -> Document:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeInputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    meta, body = split_front_matter(raw, str(path))
+    return make_document(doc_id, body, meta, str(path))
+
+
+def load_jsonl_file(path: Path) -> list[Document]:
+    docs: list[Document] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise KnowledgeInputError(f"{where}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(record, dict):
+                raise KnowledgeInputError(f"{where}: each line must be a JSON object")
+            for key in ("id", "text"):
+                if not isinstance(record.get(key), (str, int)) or str(record.get(key)).strip() == "":
+                    raise KnowledgeInputError(f"{where}: field '{key}' is missing or empty")
+            meta = {k: v for k, v in record.items() if k not in ("id", "text")}
+            docs.append(make_document(str(record["id"]), str(record["text"]), meta, where))
+    return docs
+
+
+def load_documents(folder: Path) -> list[Document]:
+    """Every .txt/.md/.jsonl document under folder (recursively, hidden files skipped).
+
+    doc_id is the file's path relative to folder without its suffix, or a .jsonl record's id.
+    """
+    if not folder.is_dir():
+        raise KnowledgeInputError(f"{folder}: not a folder")
+    docs: list[Document] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() == ".jsonl":
+            docs.extend(load_jsonl_file(path))
+        elif path.suffix.lower() in (".txt", ".md"):
+            docs.append(load_text_file(path, rel.with_suffix("").as_posix()))
+    seen: dict[str, Document] = {}
+    for doc in docs:
+        if doc.doc_id in seen:
+            raise KnowledgeInputError(f"{folder}: two documents share the id '{doc.doc_id}'")
+        seen[doc.doc_id] = doc
+    return docs

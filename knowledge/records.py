@@ -1,0 +1,74 @@
+"""Plain records passed between the loaders, the index builder and the search API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class KnowledgeInputError(ValueError):
+    """Bad input from a user or a data file: reported as a message, never as a traceback."""
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str
+    text: str  # already cleaned of page debris
+    language: str | None
+    source: Source
+    extra_titles: tuple[str, ...] = ()  # e.g. an English title of an Indonesian text
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    faq_id: str
+    tags: tuple[str, ...]
+    as_of: str
+    volatile: bool
+    source: Source
+    document: str | None
+    questions: dict[str, tuple[str, ...]]
+    answers: dict[str, str]
+    origin: str  # file the entry came from, for error messages
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One searchable row: a FAQ question variant, a FAQ answer or a document chunk."""
+
+    unit_id: str
+    kind: str  # "faq" | "document"
+    doc_id: str
+    role: str  # "question" | "answer" | "chunk"
+    language: str | None
+    title: str
+    text: str
+    source: dict[str, Any]
+    faq_id: str | None = None
+    answers: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def embed_text(self) -> str:
+        # Chunks carry their document title so a chunk alone still says what it is about.
+        if self.role == "chunk":
+            return f"{self.title}\n{self.text}"
+        return self.text
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unit:
+        return cls(**data)
