@@ -10,6 +10,11 @@ RASA      := $(RASA_VENV)/bin/rasa
 STAMP     := var/stamps
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
+# Local settings (see .env.example); empty values count as unset.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
+endif
 
 # This machine keeps a CPU-only torch wheel in /opt/wheels; elsewhere take it from PyTorch's CPU index
 # (any other torch build pulls gigabytes of CUDA packages).

@@ -41,13 +41,14 @@ class StackConfig:
 
     @classmethod
     def from_env(cls) -> StackConfig:
-        env = os.environ
+        # An empty value counts as unset, as for the gateway's own settings.
+        env = {key: value for key, value in os.environ.items() if value.strip()}
         config = cls(
             rasa_port=int(env.get("RASA_PORT", 5005)),
             action_port=int(env.get("ACTION_SERVER_PORT", 5055)),
             gateway_port=int(env.get("GATEWAY_PORT", 8080)),
-            tracker_db=Path(env.get("DUTA_TRACKER_DB", ROOT / "var" / "tracker.db")),
-            log_dir=Path(env.get("DUTA_LOG_DIR", ROOT / "var" / "log")),
+            tracker_db=Path(env.get("DUTA_TRACKER_DB", ROOT / "var" / "tracker.db")).resolve(),
+            log_dir=Path(env.get("DUTA_LOG_DIR", ROOT / "var" / "log")).resolve(),
         )
         if env.get("RASA_TOKEN"):
             config.rasa_token = env["RASA_TOKEN"]

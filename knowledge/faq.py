@@ -97,10 +97,12 @@ def parse_faq_entry(raw: Any, where: str) -> FaqEntry:
             raise KnowledgeInputError(f"{where}: 'questions.{lang}' must be a non-empty list")
         questions[lang] = tuple(_text(q, where, f"questions.{lang}") for q in variants)
     source, document = parse_source(raw.get("source"), where)
+    # Undated background facts may leave as_of null; a volatile fact without a date is useless.
+    as_of = _date_str(raw.get("as_of"), where, "as_of", required=volatile)
     return FaqEntry(
         faq_id=faq_id,
         tags=tuple(tags),
-        as_of=_date_str(raw.get("as_of"), where, "as_of") or "",
+        as_of=as_of,
         volatile=volatile,
         source=source,
         document=document,
@@ -161,17 +163,28 @@ def load_events(path: Path) -> list[dict[str, Any]]:
         speakers = raw.get("speakers") or []
         if not isinstance(speakers, list) or not all(isinstance(s, dict) and s.get("name") for s in speakers):
             raise KnowledgeInputError(f"{where}: 'speakers' must be a list of {{name, role}}")
-        optional = {k: _bilingual(raw[k], where, k) for k in ("place", "summary", "outcome") if raw.get(k)}
+        optional = {
+            k: _bilingual(raw[k], where, k)
+            for k in ("place", "summary", "outcome", "date_note")
+            if raw.get(k)
+        }
+        date = _date_str(raw.get("date"), where, "date", required=False)
+        if date is None and "date_note" not in optional:
+            raise KnowledgeInputError(f"{where}: 'date' is null, so 'date_note' must say what is known")
         events.append(
             {
                 "id": event_id,
                 "name": _bilingual(raw.get("name"), where, "name"),
                 "aliases": [str(a) for a in raw.get("aliases") or []],
-                "date": _date_str(raw.get("date"), where, "date"),
+                "date": date,
                 "end_date": _date_str(raw.get("end_date"), where, "end_date", required=False),
                 "format": str(raw["format"]) if raw.get("format") else None,
                 "organisers": [str(o) for o in raw.get("organisers") or []],
-                "speakers": [{"name": str(s["name"]), "role": str(s.get("role") or "")} for s in speakers],
+                "speakers": [
+                    {"name": str(s["name"]), "role": str(s.get("role") or ""),
+                     "role_id": str(s.get("role_id") or s.get("role") or "")}
+                    for s in speakers
+                ],
                 "source": source,
                 "document": document,
                 **optional,

@@ -35,7 +35,7 @@ class Document:
 class FaqEntry:
     faq_id: str
     tags: tuple[str, ...]
-    as_of: str
+    as_of: str | None
     volatile: bool
     source: Source
     document: str | None

@@ -61,11 +61,14 @@ def faq_units(entry: FaqEntry) -> list[Unit]:
 
 def _event_text(event: dict[str, Any], lang: str) -> str:
     labels = _EVENT_LABELS[lang]
-    date = event["date"] + (f" – {event['end_date']}" if event.get("end_date") else "")
     parts = [f"{event['name'][lang]}."]
     if event["aliases"]:
         parts.append(f"{labels['aliases']}: {', '.join(event['aliases'])}.")
-    parts.append(f"{labels['date']}: {date}.")
+    if event.get("date"):
+        date = event["date"] + (f" – {event['end_date']}" if event.get("end_date") else "")
+        parts.append(f"{labels['date']}: {date}.")
+    if event.get("date_note"):
+        parts.append(event["date_note"][lang])
     if event.get("place"):
         parts.append(f"{labels['place']}: {event['place'][lang]}.")
     if event.get("format"):
@@ -73,7 +76,10 @@ def _event_text(event: dict[str, Any], lang: str) -> str:
     if event["organisers"]:
         parts.append(f"{labels['organisers']}: {', '.join(event['organisers'])}.")
     if event["speakers"]:
-        people = ", ".join(f"{s['name']} ({s['role']})" if s["role"] else s["name"] for s in event["speakers"])
+        role_key = "role_id" if lang == "id" else "role"
+        people = ", ".join(
+            f"{s['name']} ({s[role_key]})" if s[role_key] else s["name"] for s in event["speakers"]
+        )
         parts.append(f"{labels['speakers']}: {people}.")
     if event.get("summary"):
         parts.append(event["summary"][lang])

@@ -1,0 +1,130 @@
+"""Hybrid ranking: FAISS inner product on normalised vectors + BM25, fused per unit and pooled per
+document or FAQ entry (a group), so several matching chunks or question variants of one source
+count once, at their best."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import faiss
+import numpy as np
+
+from knowledge.bm25 import BM25
+from knowledge.records import Unit
+from knowledge.text_tokens import bm25_tokens
+
+MODES = ("fused", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    # Tuned on FacQA train/valid and the dev split of tests/data/retrieval_questions.yml
+    # (bench/facqa.py, knowledge eval); see docs/benchmarks.md.
+    k1: float = 0.9
+    b: float = 0.4
+    dense_weight: float = 0.35
+    dense_pool: int = 100  # dense scores are rescaled between the pool-th best and the best
+    max_dense_candidates: int = 2048
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    group: str  # doc_id of a document or the FAQ id
+    score: float
+    unit: int  # index of the best unit of the group
+    dense: float  # raw cosine of the group's best dense unit
+    bm25: float  # raw BM25 of the group's best lexical unit
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    dense: np.ndarray  # raw cosine per unit
+    bm25: np.ndarray  # raw BM25 per unit
+    tokens: list[str]
+
+
+def unit_index_text(unit: Unit) -> str:
+    return unit.embed_text()
+
+
+class HybridIndex:
+    def __init__(self, units: list[Unit], index: faiss.Index, params: RankingParams | None = None) -> None:
+        if index.ntotal != len(units):
+            raise ValueError(f"{len(units)} units but {index.ntotal} vectors")
+        self.units = units
+        self.index = index
+        self.params = params or RankingParams()
+        self.bm25 = BM25([bm25_tokens(unit_index_text(u)) for u in units], self.params.k1, self.params.b)
+        self.unit_tokens = [set(bm25_tokens(unit_index_text(u))) for u in units]
+        keys: dict[str, int] = {}
+        self.group_of = np.array([keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64)
+        self.groups = list(keys)
+
+    def score_units(self, query_vector: np.ndarray, query: str) -> QueryScores:
+        n = len(self.units)
+        dense = np.zeros(n, dtype=np.float32)
+        if n:
+            k = min(n, self.params.max_dense_candidates)
+            sims, ids = self.index.search(np.ascontiguousarray(query_vector.reshape(1, -1)), k)
+            # Units beyond the candidate list get the lowest returned score: they rank last anyway.
+            dense.fill(float(sims[0, -1]))
+            valid = ids[0] >= 0
+            dense[ids[0][valid]] = sims[0][valid]
+        tokens = bm25_tokens(query)
+        return QueryScores(dense=dense, bm25=self.bm25.scores(tokens), tokens=tokens)
+
+    def unit_scores(self, scores: QueryScores, mode: str = "fused") -> np.ndarray:
+        if mode == "dense":
+            return scores.dense
+        if mode == "bm25":
+            return scores.bm25
+        if mode != "fused":
+            raise ValueError(f"mode must be one of {MODES}")
+        top_bm25 = float(scores.bm25.max()) if len(scores.bm25) else 0.0
+        bm25_norm = scores.bm25 / top_bm25 if top_bm25 > 0 else scores.bm25
+        dense = scores.dense
+        if len(dense) == 0:
+            return dense
+        pool = min(self.params.dense_pool, len(dense))
+        best = float(dense.max())
+        floor = float(np.partition(dense, len(dense) - pool)[len(dense) - pool])
+        # Min-max against the pool keeps dense and BM25 on one 0..1 scale per query.
+        dense_norm = np.clip((dense - floor) / max(best - floor, 1e-6), 0.0, 1.0)
+        w = self.params.dense_weight
+        return w * dense_norm + (1.0 - w) * bm25_norm
+
+    def rank(self, scores: QueryScores, mode: str = "fused", top: int = 10) -> list[GroupScore]:
+        per_unit = self.unit_scores(scores, mode)
+        if len(per_unit) == 0:
+            return []
+        # Visit units best first; the first unit seen of a group is its best (max pooling).
+        order = np.argsort(-per_unit, kind="stable")
+        best_dense = np.full(len(self.groups), -np.inf, dtype=np.float32)
+        np.maximum.at(best_dense, self.group_of, scores.dense)
+        best_bm25 = np.zeros(len(self.groups), dtype=np.float32)
+        np.maximum.at(best_bm25, self.group_of, scores.bm25)
+        seen: set[int] = set()
+        out: list[GroupScore] = []
+        for unit in order:
+            group = int(self.group_of[unit])
+            if group in seen:
+                continue
+            seen.add(group)
+            out.append(GroupScore(self.groups[group], float(per_unit[unit]), int(unit),
+                                  float(best_dense[group]), float(best_bm25[group])))
+            if len(out) >= top:
+                break
+        return out
+
+    def coverage(self, scores: QueryScores, unit: int) -> float:
+        """Share of the query's idf mass that the unit contains: 1.0 when every informative
+        query word occurs in it, 0.0 when none does (or the query has no informative word)."""
+        weights = self.bm25.query_idf(scores.tokens)
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        tokens = self.unit_tokens[unit]
+        return sum(w for term, w in weights.items() if term in tokens) / total
