@@ -28,45 +28,74 @@ EXTRACT_CHARS = 480
 # A request arriving while the index is still loading waits this long before declining.
 LOAD_WAIT_SECONDS = 60.0
 
-# Menu buttons send bare payloads ("/ask_passport"); search a plain question for them instead.
-TOPIC_QUERIES: dict[str, dict[str, str]] = {
-    "ask_visa": {
-        "id": "visa untuk berkunjung ke Indonesia",
-        "en": "visa to visit Indonesia",
-    },
-    "ask_safe_travel": {
+# Buttons send bare payloads ("/ask_passport", '/ask_safe_travel{"topic": "register"}'):
+# search the question they stand for instead.
+TOPIC_QUERIES: dict[tuple[str, str | None], dict[str, str]] = {
+    ("ask_safe_travel", None): {
         "id": "apa itu aplikasi Safe Travel Kemlu",
-        "en": "what is the Safe Travel app of the foreign ministry",
+        "en": "what is Kemlu's Safe Travel app",
     },
-    "ask_passport": {
+    ("ask_safe_travel", "register"): {
+        "id": "cara lapor diri perjalanan di Safe Travel",
+        "en": "how to report a trip in Safe Travel",
+    },
+    ("ask_safe_travel", "panic_button"): {
+        "id": "tombol darurat di aplikasi Safe Travel",
+        "en": "emergency button in the Safe Travel app",
+    },
+    ("ask_safe_travel", "peduli_wni"): {
+        "id": "lapor diri WNI yang tinggal di luar negeri Peduli WNI",
+        "en": "Peduli WNI self-report for Indonesians living abroad",
+    },
+    ("ask_passport", None): {
         "id": "perpanjang paspor di luar negeri",
         "en": "renew passport abroad",
     },
-    "ask_events": {
-        "id": "acara diplomasi digital Kemlu",
-        "en": "digital diplomacy events of the foreign ministry",
+    ("ask_passport", "lost"): {
+        "id": "paspor hilang di luar negeri",
+        "en": "lost passport abroad",
     },
-    "emergency": {
-        "id": "hotline darurat pelindungan WNI Kemlu",
-        "en": "Kemlu emergency hotline for citizens abroad",
-    },
+}
+# After the entry answer of a topic, the related questions as buttons (titles in texts.py).
+FOLLOW_UPS: dict[str, list[tuple[str, str]]] = {
+    "ask_safe_travel": [
+        ("button_register_trip", '/ask_safe_travel{"topic": "register"}'),
+        ("button_panic_button", '/ask_safe_travel{"topic": "panic_button"}'),
+        ("button_peduli_wni", '/ask_safe_travel{"topic": "peduli_wni"}'),
+    ],
+    "ask_passport": [
+        ("button_lost_passport", '/ask_passport{"topic": "lost"}'),
+        ("button_peduli_wni", '/ask_safe_travel{"topic": "peduli_wni"}'),
+    ],
 }
 
 
-def search_query(text: str | None, intent: str | None, language: str) -> str | None:
-    """What to search for: the user's words, or the topic's question for a bare payload."""
-    text = (text or "").strip()
-    if text.startswith("/"):
-        return TOPIC_QUERIES.get(intent or "", {}).get(language)
-    return text or None
+def search_query(
+    user_text: str | None, intent: str | None, topic: str | None, language: str
+) -> str | None:
+    """What to search for: the user's words, or the question a button stands for."""
+    user_text = (user_text or "").strip()
+    if user_text.startswith("/"):
+        return TOPIC_QUERIES.get((intent or "", topic), {}).get(language)
+    return user_text or None
 
 
-def shorten(text: str, limit: int = EXTRACT_CHARS) -> str:
+def follow_up_buttons(intent: str | None, topic: str | None, language: str) -> list[dict]:
+    """Related questions, offered only after a topic's entry answer (no sub-topic chosen)."""
+    if topic is not None:
+        return []
+    return [
+        {"title": say(title, language), "payload": payload}
+        for title, payload in FOLLOW_UPS.get(intent or "", [])
+    ]
+
+
+def shorten(passage: str, limit: int = EXTRACT_CHARS) -> str:
     """At most `limit` characters, cut at a sentence end when there is one late enough."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
+    passage = " ".join(passage.split())
+    if len(passage) <= limit:
+        return passage
+    cut = passage[:limit]
     end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
     if end >= limit // 2:
         return cut[: end + 1]
@@ -83,16 +112,15 @@ def source_of(hit: Any) -> dict[str, Any]:
     }
 
 
-def utter_hit(dispatcher: CollectingDispatcher, hit: Any, language: str) -> None:
-    """Say the answer a hit holds, in `language` where the content has it."""
+def answer_text(hit: Any, language: str) -> str:
+    """The answer a hit holds, in `language` where the content has it."""
     if hit.kind == "faq":
         answers = getattr(hit, "answers", None) or {}
         other = "en" if language == "id" else "id"
-        dispatcher.utter_message(text=answers.get(language) or answers.get(other) or hit.text)
-        return
+        return answers.get(language) or answers.get(other) or hit.text
     same_language = normalise(getattr(hit, "language", None)) in (None, language)
     key = "document_extract" if same_language else "document_extract_other_language"
-    dispatcher.utter_message(text=say(key, language, title=hit.title, extract=shorten(hit.text)))
+    return say(key, language, title=hit.title, extract=shorten(hit.text))
 
 
 class ActionAnswerFromKnowledge(Action):
@@ -104,9 +132,9 @@ class ActionAnswerFromKnowledge(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         message = tracker.latest_message or {}
-        query = search_query(
-            message.get("text"), (message.get("intent") or {}).get("name"), language
-        )
+        intent = (message.get("intent") or {}).get("name")
+        topic = next(tracker.get_latest_entity_values("topic"), None)
+        query = search_query(message.get("text"), intent, topic, language)
         # Searching embeds the query (CPU-bound): off the event loop, so /health stays responsive.
         kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
         result = None
@@ -121,6 +149,8 @@ class ActionAnswerFromKnowledge(Action):
             )
             return []
         hit = result.hits[0]
-        utter_hit(dispatcher, hit, language)
-        dispatcher.utter_message(json_message=duta_meta([source_of(hit)], fallback=False))
+        dispatcher.utter_message(
+            text=answer_text(hit, language), buttons=follow_up_buttons(intent, topic, language)
+        )
+        dispatcher.utter_message(json_message=duta_meta([source_of(hit)]))
         return []

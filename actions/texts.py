@@ -13,7 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": (
             "Maaf, saya belum punya jawaban yang dapat dipercaya untuk pertanyaan itu. "
             f"Silakan hubungi hotline pelindungan WNI Kemlu {HOTLINE} (24 jam; nomor per "
-            "Februari 2020, cek di kemlu.go.id) atau KBRI/KJRI terdekat."
+            "Februari 2020, konfirmasikan di kemlu.go.id) atau KBRI/KJRI terdekat."
         ),
         "en": (
             "Sorry, I don't have a reliable answer to that. Please ask Kemlu's 24-hour "
@@ -23,18 +23,117 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "didnt_understand": {
         "id": (
-            "Maaf, saya kurang paham. Bisa diulang dengan kata lain? Ketik \"menu\" untuk "
+            'Maaf, saya kurang paham. Bisa diulang dengan kata lain? Ketik "menu" untuk '
             "melihat topik yang bisa saya bantu."
         ),
-        "en": "Sorry, I didn't get that. Could you rephrase? Type \"menu\" to see what I can do.",
+        "en": 'Sorry, I didn\'t get that. Could you rephrase? Type "menu" to see what I can do.',
     },
     "document_extract": {
-        "id": "Dari dokumen \"{title}\":\n{extract}",
-        "en": "From the document \"{title}\":\n{extract}",
+        "id": 'Dari dokumen "{title}":\n{extract}',
+        "en": 'From the document "{title}":\n{extract}',
     },
     "document_extract_other_language": {
-        "id": "Dari dokumen \"{title}\" (sumbernya berbahasa Inggris):\n{extract}",
-        "en": "From the document \"{title}\" (the source is in Indonesian):\n{extract}",
+        "id": 'Dari dokumen "{title}" (sumbernya berbahasa Inggris):\n{extract}',
+        "en": 'From the document "{title}" (the source is in Indonesian):\n{extract}',
+    },
+    # Follow-up buttons after a Safe Travel or passport answer.
+    "button_register_trip": {"id": "Lapor diri perjalanan", "en": "Report a trip"},
+    "button_panic_button": {"id": "Tombol darurat", "en": "Emergency button"},
+    "button_peduli_wni": {"id": "Tinggal di luar negeri", "en": "Living abroad"},
+    "button_lost_passport": {"id": "Paspor hilang", "en": "Lost passport"},
+    # Visa form: questions and button titles.
+    "ask_visa_direction": {
+        "id": (
+            "Baik, soal visa. Anda warga negara asing yang mau berkunjung ke Indonesia, atau "
+            'WNI yang mau ke luar negeri? (Ketik "batal" untuk berhenti.)'
+        ),
+        "en": (
+            "Sure, visas. Are you a foreign national visiting Indonesia, or an Indonesian going "
+            'abroad? (Type "cancel" to stop.)'
+        ),
+    },
+    "ask_visa_purpose": {
+        "id": "Apa tujuan kunjungannya?",
+        "en": "What is the purpose of the visit?",
+    },
+    "ask_visa_nationality": {
+        "id": "Apa kewarganegaraan pengunjungnya? Sebutkan negaranya, atau pilih:",
+        "en": "What is the visitor's nationality? Name the country, or choose:",
+    },
+    "visa_direction_to_indonesia": {
+        "id": "WNA, mau ke Indonesia",
+        "en": "Foreigner visiting Indonesia",
+    },
+    "visa_direction_abroad": {"id": "WNI, mau ke luar negeri", "en": "Indonesian going abroad"},
+    "visa_purpose_tourism": {"id": "Wisata", "en": "Tourism"},
+    "visa_purpose_business": {"id": "Bisnis", "en": "Business"},
+    "visa_purpose_other": {"id": "Lainnya (kerja, studi, ...)", "en": "Other (work, study, ...)"},
+    "visa_nationality_asean": {"id": "Negara ASEAN", "en": "An ASEAN country"},
+    "visa_nationality_other": {"id": "Bukan ASEAN", "en": "Not ASEAN"},
+    "visa_not_understood": {
+        "id": "Maaf, jawaban itu belum bisa saya tangkap. Silakan pilih salah satu tombol.",
+        "en": "Sorry, I couldn't read that answer. Please pick one of the buttons.",
+    },
+    "visa_intro_tourism_asean": {
+        "id": "Untuk kunjungan wisata ke Indonesia oleh warga negara ASEAN:",
+        "en": "For a tourist visit to Indonesia by a national of an ASEAN country:",
+    },
+    "visa_intro_tourism_other": {
+        "id": "Untuk kunjungan wisata ke Indonesia oleh warga negara di luar ASEAN:",
+        "en": "For a tourist visit to Indonesia by a national of a non-ASEAN country:",
+    },
+    "visa_other_purpose": {
+        "id": (
+            "Untuk kunjungan bisnis, kerja, studi, atau tujuan lain selain wisata, jenis visa "
+            "dan syaratnya bergantung pada kegiatan dan kewarganegaraan Anda; saya tidak punya "
+            "data tertanggal yang bisa dipercaya untuk itu. Cek langsung di situs resmi, atau "
+            "tanyakan ke Kedutaan Besar RI di negara Anda."
+        ),
+        "en": (
+            "For business, work, study or any purpose other than tourism, the visa type and "
+            "its conditions depend on the activity and your nationality, and I have no reliable "
+            "dated information on them. Please check the official site, or ask the Indonesian "
+            "embassy in your country."
+        ),
+    },
+    # Events (actions/events.py).
+    "label_date": {"id": "Tanggal", "en": "Date"},
+    "label_place": {"id": "Tempat", "en": "Place"},
+    "label_organisers": {"id": "Penyelenggara", "en": "Organisers"},
+    "label_speakers": {"id": "Pembicara", "en": "Speakers"},
+    "label_outcome": {"id": "Hasil", "en": "Outcome"},
+    "date_unknown": {"id": "tanggal tidak diketahui", "en": "date unknown"},
+    "events_list": {
+        "id": "Acara diplomasi digital yang saya ketahui (pilih untuk detailnya):",
+        "en": "The digital diplomacy events I know of (pick one for details):",
+    },
+    "events_in_year": {
+        "id": "Acara diplomasi digital pada {year}:",
+        "en": "Digital diplomacy events in {year}:",
+    },
+    "events_none_in_year": {
+        "id": "Saya tidak punya catatan acara diplomasi digital pada {year}. Yang saya ketahui:",
+        "en": "I have no record of a digital diplomacy event in {year}. These are the ones I know:",
+    },
+    "events_upcoming": {
+        "id": "Acara mendatang yang sudah diumumkan:",
+        "en": "Upcoming events that have been announced:",
+    },
+    "events_none_upcoming": {
+        "id": (
+            "Saya belum punya informasi tentang acara yang akan datang. Acara terakhir yang "
+            "tercatat adalah {name} ({date}). Untuk jadwal terbaru, pantau kemlu.go.id dan "
+            "media sosial resmi Kemlu."
+        ),
+        "en": (
+            "I have no information about upcoming events. The latest event on record is {name} "
+            "({date}). For current schedules, follow kemlu.go.id and Kemlu's official social "
+            "media."
+        ),
+    },
+    "events_none_known": {
+        "id": "Saya belum punya catatan acara apa pun. Pantau kemlu.go.id untuk jadwal acara.",
+        "en": "I have no events on record yet. Follow kemlu.go.id for event schedules.",
     },
 }
 

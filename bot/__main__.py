@@ -1,7 +1,7 @@
 """`python -m bot`: run the gateway until SIGINT or SIGTERM.
 
-A Telegram connector (when TELEGRAM_BOT_TOKEN is set) will be started from here by a later issue;
-it will reuse `bot.rasa_client` and `bot.render` like /api/chat does.
+With TELEGRAM_BOT_TOKEN set, the same process also runs the Telegram connector (bot/telegram),
+which `create_app` adds as a background task of the application.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from bot.health import health
 from bot.logging_setup import PSEUDONYMIZER, Pseudonymizer
 from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter
+from bot.telegram import setup_telegram
+from bot.widget_routes import add_widget_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -35,8 +37,11 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_upstream_client)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/health", health)
-    # The chat widget (a later issue) is served from here.
+    # /widget.js and /demo, with caching headers (bot/widget_routes.py).
+    add_widget_routes(app.router, STATIC_DIR)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
+    # After the upstream client in cleanup_ctx: the connector uses it and stops before it closes.
+    setup_telegram(app)
     return app
 
 

@@ -7,6 +7,7 @@ readable message instead of at the first request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -45,14 +46,25 @@ class Settings:
     # Secrets: never shown by repr(), so a logged Settings cannot leak them.
     rasa_token: str | None = field(repr=False)
     log_salt: str | None = field(repr=False)
-    # Read now so the Telegram connector (a later issue) has its configuration in one place;
-    # nothing in the gateway uses it yet.
+    # The Telegram connector (bot/telegram, docs/telegram.md) runs only when the token is set.
     telegram_bot_token: str | None = field(repr=False)
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    # Another Bot API server (a self-hosted one, or the tests' emulator); None: Telegram's own.
+    telegram_api_base: URL | None = None
+    # Set: webhook mode, served by the gateway at this URL's path; None: long polling.
+    telegram_webhook_url: URL | None = None
+    # Longest Telegram message part; Telegram's own limit is 4096.
+    telegram_message_max_chars: int = 4096
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
-        values = (self.rasa_token, self.log_salt, self.telegram_bot_token)
+        values = (
+            self.rasa_token,
+            self.log_salt,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+        )
         return tuple(v for v in values if v)
 
     @classmethod
@@ -77,7 +89,14 @@ class Settings:
             rasa_token=env.optional("RASA_TOKEN"),
             log_salt=env.optional("LOG_SALT"),
             telegram_bot_token=env.optional("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=env.optional("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_base=env.parse_optional("TELEGRAM_API_BASE", _base_url),
+            telegram_webhook_url=env.parse_optional("TELEGRAM_WEBHOOK_URL", _http_url),
+            telegram_message_max_chars=env.parse(
+                "TELEGRAM_MESSAGE_MAX_CHARS", 4096, _int_between(200, 4096)
+            ),
         )
+        env.errors.extend(_telegram_errors(settings))
         if env.errors:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(env.errors))
         return settings
@@ -100,6 +119,16 @@ class _Env:
         except ValueError as error:
             self.errors.append(f"{name}={raw!r}: {error}")
             return parser(str(default))
+
+    def parse_optional(self, name: str, parser: Callable[[str], T]) -> T | None:
+        raw = self.optional(name)
+        if raw is None:
+            return None
+        try:
+            return parser(raw)
+        except ValueError as error:
+            self.errors.append(f"{name}={raw!r}: {error}")
+            return None
 
 
 def _text(raw: str) -> str:
@@ -125,6 +154,16 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
         value = _int(raw)
         if value < minimum:
             raise ValueError(f"expected a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _int(raw)
+        if not minimum <= value <= maximum:
+            raise ValueError(f"expected a whole number from {minimum} to {maximum}")
         return value
 
     return parse
@@ -191,3 +230,30 @@ def _origin_list(raw: str) -> frozenset[str]:
     if "*" in parts:
         raise ValueError("'*' is not supported: list each origin that may embed the widget")
     return frozenset(normalize_origin(part) for part in parts)
+
+
+# Telegram's rule for the secret_token of setWebhook.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_GATEWAY_PATHS = ("/api/", "/health", "/static/", "/widget.js", "/demo")
+
+
+def _telegram_errors(settings: Settings) -> list[str]:
+    """Checks across Telegram variables: webhook mode needs a token, a secret and a free path."""
+    errors = []
+    secret = settings.telegram_webhook_secret
+    if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret):
+        errors.append("TELEGRAM_WEBHOOK_SECRET: expected 1 to 256 characters of A-Z a-z 0-9 _ -")
+    url = settings.telegram_webhook_url
+    if url is None:
+        return errors
+    if settings.telegram_bot_token is None:
+        errors.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+    if secret is None:
+        # Without it anyone who finds the URL could post fake updates in users' names.
+        errors.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not")
+    if url.path in ("", "/") or url.path.startswith(_GATEWAY_PATHS):
+        errors.append(
+            f"TELEGRAM_WEBHOOK_URL: its path {url.path!r} must be a path of its own, "
+            "e.g. /telegram/webhook"
+        )
+    return errors

@@ -101,6 +101,7 @@ def write_version(
     vectors: np.ndarray,
     model: dict[str, Any],
     settings: dict[str, Any],
+    info: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete version folder and return its path; `current` is not touched here."""
     if vectors.ndim != 2 or vectors.shape[0] != len(units):
@@ -130,6 +131,7 @@ def write_version(
                        "documents": len({u.doc_id for u in units if u.kind == "document"}),
                        "faq_entries": len({u.doc_id for u in units if u.kind == "faq"})},
             "settings": settings,
+            "build": info or {},
             "files": {name: _sha256(tmp / name) for name in (UNITS_FILE, VECTORS_FILE)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")

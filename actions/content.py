@@ -1,0 +1,59 @@
+"""Read-only access to the content files in knowledge/: FAQ entries by id and event records.
+
+The visa and event flows quote this content instead of restating facts in domain.yml, so
+staff edit a fact in one place. Loaded once per process, like the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import knowledge
+from knowledge.faq import load_faq
+from knowledge.records import FaqEntry
+
+KNOWLEDGE_DIR = Path(knowledge.__file__).resolve().parent
+
+
+@cache
+def faq_entries() -> dict[str, FaqEntry]:
+    return {entry.faq_id: entry for entry in load_faq(KNOWLEDGE_DIR / "faq")}
+
+
+def faq(faq_id: str) -> FaqEntry:
+    """One FAQ entry; KeyError names the id when the content no longer has it."""
+    return faq_entries()[faq_id]
+
+
+def faq_source(entry: FaqEntry) -> dict[str, Any]:
+    """{title, url, date} for custom.duta.sources; an undated source shows the answer's as-of."""
+    return {
+        "title": entry.source.title,
+        "url": entry.source.url,
+        "date": entry.source.date or entry.as_of or None,
+    }
+
+
+def as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value)
+    return None
+
+
+@cache
+def events() -> tuple[dict[str, Any], ...]:
+    """Events of knowledge/events.yml (format documented in its header), oldest first.
+
+    Read directly rather than through knowledge.faq.load_events, which drops the fields the
+    answers show (date_note, Indonesian speaker roles). `knowledge build` validates the file.
+    """
+    raw = yaml.safe_load((KNOWLEDGE_DIR / "events.yml").read_text(encoding="utf-8")) or []
+    records = [{**event, "date": as_date(event.get("date"))} for event in raw]
+    return tuple(sorted(records, key=lambda e: (e["date"] is None, e["date"] or dt.date.min)))

@@ -1,0 +1,217 @@
+"""`action_events`: digital diplomacy events from knowledge/events.yml.
+
+By name ("ceritain RCDD", a button), by year ("acara 2019"), all of them, or what is next
+(`ask_next_event`): when no upcoming event is on record, it says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import content
+from actions.language import DEFAULT_LANGUAGE, normalise
+from actions.meta import duta_meta
+from actions.texts import say
+
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_ACRONYM = re.compile(r"^[A-Z]{3,}$")
+_MONTHS = {
+    "id": [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+_FORMATS = {
+    "id": {"in-person": "tatap muka", "online": "daring", "hybrid": "hibrida"},
+    "en": {"in-person": "in person", "online": "online", "hybrid": "hybrid"},
+}
+
+
+def long_date(day: dt.date, language: str) -> str:
+    return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+
+
+def when(event: dict[str, Any], language: str) -> str:
+    """The event's date as a reader wants it (the note carries the weekday or why it is unknown)."""
+    note = event.get("date_note") or {}
+    if note.get(language):
+        return note[language].rstrip(".")
+    if event["date"] is None:
+        return say("date_unknown", language)
+    end = content.as_date(event.get("end_date"))
+    start = long_date(event["date"], language)
+    return f"{start} - {long_date(end, language)}" if end else start
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def events_named(text: str, events: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """Events the text names: a full name or alias beats a bare acronym (STEKOM → both days)."""
+    haystack = f" {_normal(text)} "
+    scored: list[tuple[int, dict[str, Any]]] = []
+    for event in events:
+        names = [*event.get("aliases", []), *(event.get("name") or {}).values()]
+        acronyms = {word for name in names for word in name.split() if _ACRONYM.match(word)}
+        if any(f" {_normal(name)} " in haystack for name in names):
+            scored.append((2, event))
+        elif any(f" {acronym.lower()} " in haystack for acronym in acronyms):
+            scored.append((1, event))
+    best = max((score for score, _ in scored), default=0)
+    return [event for score, event in scored if score == best]
+
+
+def describe(event: dict[str, Any], language: str) -> str:
+    """All the event's facts in one message."""
+    lines = [event["name"][language], f"{say('label_date', language)}: {when(event, language)}"]
+    place = (event.get("place") or {}).get(language)
+    if place:
+        kind = _FORMATS[language].get(event.get("format") or "", "")
+        lines.append(f"{say('label_place', language)}: {place}" + (f" ({kind})" if kind else ""))
+    if event.get("organisers"):
+        lines.append(f"{say('label_organisers', language)}: {', '.join(event['organisers'])}")
+    speakers = [
+        f"{s['name']} ({s.get('role_id') if language == 'id' and s.get('role_id') else s['role']})"
+        for s in event.get("speakers") or []
+    ]
+    if speakers:
+        lines.append(f"{say('label_speakers', language)}: {'; '.join(speakers)}")
+    if (event.get("summary") or {}).get(language):
+        lines.append(event["summary"][language])
+    if (event.get("outcome") or {}).get(language):
+        lines.append(f"{say('label_outcome', language)}: {event['outcome'][language]}")
+    return "\n".join(lines)
+
+
+def listing(events: list[dict[str, Any]], language: str) -> str:
+    return "\n".join(f"• {e['name'][language]}: {when(e, language)}" for e in events)
+
+
+def source_of(event: dict[str, Any]) -> dict[str, Any]:
+    source = event.get("source") or {}
+    date = content.as_date(source.get("date"))
+    return {
+        "title": source.get("title") or event["name"]["en"],
+        "url": source.get("url"),
+        "date": date.isoformat() if date else None,
+    }
+
+
+def _buttons(events: list[dict[str, Any]], language: str) -> list[dict[str, str]]:
+    return [
+        {"title": e["name"][language], "payload": f'/ask_events{{"event": "{e["id"]}"}}'}
+        for e in events
+    ]
+
+
+def answer_next(
+    dispatcher: CollectingDispatcher,
+    events: tuple[dict[str, Any], ...],
+    language: str,
+    today: dt.date,
+) -> None:
+    upcoming = [e for e in events if e["date"] is not None and e["date"] >= today]
+    if upcoming:
+        _list(dispatcher, upcoming, language, say("events_upcoming", language))
+        return
+    dated = [e for e in events if e["date"] is not None]
+    latest = dated[-1] if dated else None
+    key = "events_none_upcoming" if latest else "events_none_known"
+    values = {"name": latest["name"][language], "date": when(latest, language)} if latest else {}
+    dispatcher.utter_message(text=say(key, language, **values))
+    dispatcher.utter_message(json_message=duta_meta([source_of(latest)] if latest else []))
+
+
+def _describe_all(
+    dispatcher: CollectingDispatcher, chosen: list[dict[str, Any]], language: str
+) -> None:
+    dispatcher.utter_message(text="\n\n".join(describe(e, language) for e in chosen))
+    dispatcher.utter_message(json_message=duta_meta([source_of(e) for e in chosen]))
+
+
+def _list(
+    dispatcher: CollectingDispatcher, shown: list[dict[str, Any]], language: str, intro: str
+) -> None:
+    dispatcher.utter_message(
+        text=intro + "\n" + listing(shown, language), buttons=_buttons(shown, language)
+    )
+    dispatcher.utter_message(json_message=duta_meta([source_of(e) for e in shown]))
+
+
+def answer_events(
+    dispatcher: CollectingDispatcher,
+    events: tuple[dict[str, Any], ...],
+    language: str,
+    text: str,
+    event_id: str | None,
+) -> None:
+    """One event by id or name; else the events of a year the text mentions; else all."""
+    named = [e for e in events if e["id"] == event_id] or events_named(text, events)
+    if named:
+        _describe_all(dispatcher, named, language)
+        return
+    year = _YEAR.search(text)
+    if not year:
+        _list(dispatcher, list(events), language, say("events_list", language))
+        return
+    in_year = [e for e in events if e["date"] and e["date"].year == int(year.group(1))]
+    if len(in_year) == 1:
+        _describe_all(dispatcher, in_year, language)
+    elif in_year:
+        _list(dispatcher, in_year, language, say("events_in_year", language, year=year.group(1)))
+    else:
+        intro = say("events_none_in_year", language, year=year.group(1))
+        _list(dispatcher, list(events), language, intro)
+
+
+class ActionEvents(Action):
+    def name(self) -> str:
+        return "action_events"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if intent == "ask_next_event":
+            answer_next(dispatcher, content.events(), language, dt.date.today())
+            return []
+        event_id = next(tracker.get_latest_entity_values("event"), None)
+        text = message.get("text") or ""
+        # A payload's text is "/ask_events{...}": only its entity counts.
+        answer_events(
+            dispatcher, content.events(), language, "" if text.startswith("/") else text, event_id
+        )
+        return []

@@ -1,0 +1,193 @@
+"""The visa form: who travels where, why, and (for visitors) ASEAN or not, then a dated answer
+quoted from knowledge/faq with the official link and its sources.
+
+Slots are read from button entities or typed text (actions/visa_terms.py). Text is read only
+when the turn is an answer (inform, yes/no, low confidence, the opening visa question); any
+other intent is a digression, which the form rejects so the rules can answer it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import content, visa_terms
+from actions.language import DEFAULT_LANGUAGE, normalise
+from actions.meta import duta_meta
+from actions.texts import say
+
+VISA_SLOTS = ("visa_direction", "visa_purpose", "visa_nationality")
+VALUES = {
+    "visa_direction": ("to_indonesia", "abroad"),
+    "visa_purpose": ("tourism", "business", "other"),
+    "visa_nationality": ("asean", "other"),
+}
+ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback"}
+READERS: dict[str, Callable[[str], str | None]] = {
+    "visa_direction": visa_terms.direction,
+    "visa_purpose": visa_terms.purpose,
+    "visa_nationality": visa_terms.nationality,
+}
+
+
+def _language(tracker: Tracker) -> str:
+    return normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+
+
+class ValidateVisaForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_visa_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Purpose and nationality decide a visitor's visa; for Indonesians going abroad the
+        # destination country decides, so there is nothing more to ask.
+        if tracker.get_slot("visa_direction") == "abroad":
+            return ["visa_direction"]
+        return domain_slots
+
+    def _extract(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        requested = tracker.get_slot("requested_slot") == slot
+        if tracker.get_slot(slot) is not None and not requested:
+            return {}  # answered earlier; only the question being asked may change it
+        value = next(tracker.get_latest_entity_values(slot), None)
+        intent = (message.get("intent") or {}).get("name")
+        text = message.get("text") or ""
+        if value is None and intent in ANSWER_INTENTS and not text.startswith("/"):
+            value = READERS[slot](text)
+        if value is not None:
+            return {slot: value}
+        if requested and intent in ANSWER_INTENTS:
+            # An answer we could not read: say so; the form then asks again (with buttons).
+            dispatcher.utter_message(text=say("visa_not_understood", _language(tracker)))
+            return {slot: None}
+        return {}
+
+    async def extract_visa_direction(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract("visa_direction", dispatcher, tracker)
+
+    async def extract_visa_purpose(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract("visa_purpose", dispatcher, tracker)
+
+    async def extract_visa_nationality(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract("visa_nationality", dispatcher, tracker)
+
+    # Button payloads can be typed by hand: keep only the values the answer logic knows.
+    def validate_visa_direction(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"visa_direction": value if value in VALUES["visa_direction"] else None}
+
+    def validate_visa_purpose(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"visa_purpose": value if value in VALUES["visa_purpose"] else None}
+
+    def validate_visa_nationality(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"visa_nationality": value if value in VALUES["visa_nationality"] else None}
+
+
+def answer_plan(
+    direction: str | None, purpose: str | None, nationality: str | None
+) -> tuple[str | None, list[str]]:
+    """(intro text key, FAQ ids to quote) for the form's answers."""
+    if direction == "abroad":
+        return None, ["visa-indonesians-going-abroad"]
+    if purpose == "tourism":
+        if nationality == "asean":
+            return "visa_intro_tourism_asean", ["visa-asean-visa-free"]
+        return "visa_intro_tourism_other", ["visa-foreign-visitor-options"]
+    # The content has dated facts for tourist visits only: no guessing about other visas.
+    return "visa_other_purpose", ["visa-official-evisa-site"]
+
+
+class ActionVisaAnswer(Action):
+    def name(self) -> str:
+        return "action_visa_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = _language(tracker)
+        intro, faq_ids = answer_plan(*(tracker.get_slot(slot) for slot in VISA_SLOTS))
+        entries = [content.faq(faq_id) for faq_id in faq_ids]
+        parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
+        dispatcher.utter_message(text="\n\n".join(parts))
+        dispatcher.utter_message(json_message=duta_meta([content.faq_source(e) for e in entries]))
+        # Cleared so the next visa question starts afresh.
+        return [SlotSet(slot, None) for slot in VISA_SLOTS]
+
+
+class AskVisaSlot(Action, ABC):
+    """The form's question for one slot, with a button per value. A custom action rather than
+    utter_ask_* so that `rasa data validate` (which ignores forms) sees nothing unused."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this question fills."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = _language(tracker)
+        buttons = [
+            {
+                "title": say(f"{self.slot}_{value}", language),
+                "payload": f'/inform{{"{self.slot}": "{value}"}}',
+            }
+            for value in VALUES[self.slot]
+        ]
+        dispatcher.utter_message(text=say(f"ask_{self.slot}", language), buttons=buttons)
+        return []
+
+
+class ActionAskVisaDirection(AskVisaSlot):
+    slot = "visa_direction"
+
+
+class ActionAskVisaPurpose(AskVisaSlot):
+    slot = "visa_purpose"
+
+
+class ActionAskVisaNationality(AskVisaSlot):
+    slot = "visa_nationality"
+
+
+class ActionResetVisa(Action):
+    """Leaves the visa form (cancel, emergency, goodbye) and forgets its answers."""
+
+    def name(self) -> str:
+        return "action_reset_visa"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+            SlotSet(slot, None) for slot in VISA_SLOTS
+        ]

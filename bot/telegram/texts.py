@@ -1,0 +1,78 @@
+"""The Telegram connector's own words in Indonesian and English.
+
+Words shared with the HTTP API (apologies, rate limit, message too long) stay in `bot.i18n`; these
+are the ones only a Telegram user sees: commands, the menu, replies to photos and stickers.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import Language
+
+_TEXTS: dict[str, dict[Language, str]] = {
+    "welcome": {
+        "id": "Halo! Saya Duta, asisten informasi Kementerian Luar Negeri RI: visa, Safe Travel, "
+        "paspor dan layanan konsuler, acara diplomasi digital, dan bantuan darurat di luar "
+        "negeri. Tulis pertanyaan Anda, atau pilih topik di bawah.\n\n"
+        "/menu topik · /lang en English · /reset percakapan baru · /help bantuan",
+        "en": "Hello! I'm Duta, the information assistant of Indonesia's Ministry of Foreign "
+        "Affairs: visas, Safe Travel, passports and consular services, digital diplomacy events, "
+        "and help in emergencies abroad. Type your question, or pick a topic below.\n\n"
+        "/menu topics · /lang id Bahasa Indonesia · /reset new conversation · /help help",
+    },
+    "help": {
+        "id": "Cara memakai Duta:\n"
+        '• Tulis pertanyaan Anda, misalnya "Bagaimana cara lapor diri di Safe Travel?"\n'
+        "• /menu — topik utama\n"
+        "• /lang id atau /lang en — bahasa jawaban\n"
+        "• /reset — mulai percakapan baru\n"
+        "Saya hanya membaca teks. Dalam grup, sebut @{username} atau balas pesan saya.\n"
+        "Dalam keadaan darurat di luar negeri, hubungi KBRI/KJRI terdekat.",
+        "en": "How to use Duta:\n"
+        '• Type your question, for example "How do I report my trip in Safe Travel?"\n'
+        "• /menu — the main topics\n"
+        "• /lang en or /lang id — the language of the answers\n"
+        "• /reset — start a new conversation\n"
+        "I read text only. In a group, mention @{username} or reply to my message.\n"
+        "In an emergency abroad, contact the nearest Indonesian embassy or consulate.",
+    },
+    "lang_usage": {
+        "id": "Pilih bahasa jawaban: /lang id (Bahasa Indonesia) atau /lang en (English).",
+        "en": "Choose the language of the answers: /lang en (English) or /lang id "
+        "(Bahasa Indonesia).",
+    },
+    "reset_done": {
+        "id": "Percakapan baru dimulai; yang tadi tidak lagi saya pakai. Ada yang bisa saya bantu?",
+        "en": "A new conversation has started; I no longer use the previous one. How can I help?",
+    },
+    "text_only": {
+        "id": "Maaf, saya hanya bisa membaca pesan teks. Silakan ketik pertanyaan Anda, misalnya "
+        '"Bagaimana cara perpanjang paspor di luar negeri?"',
+        "en": "Sorry, I can read text only. Please type your question, for example "
+        '"How do I renew my passport abroad?"',
+    },
+    "location": {
+        "id": "Maaf, saya belum bisa membaca lokasi. Untuk mencari KBRI/KJRI terdekat, tulis nama "
+        "kota atau negara tempat Anda berada.",
+        "en": "Sorry, I cannot read locations yet. To find the nearest Indonesian embassy or "
+        "consulate, type the name of the city or country you are in.",
+    },
+    "button_expired": {
+        "id": "Tombol ini sudah tidak berlaku. Ketik /menu untuk melihat topik.",
+        "en": "This button has expired. Type /menu to see the topics.",
+    },
+    "sources": {"id": "Sumber", "en": "Sources"},
+    "command_start": {"id": "Mulai dan lihat topik", "en": "Start and see the topics"},
+    "command_menu": {"id": "Topik utama", "en": "Main topics"},
+    "command_lang": {
+        "id": "Bahasa: /lang id atau /lang en",
+        "en": "Language: /lang en or /lang id",
+    },
+    "command_reset": {"id": "Mulai percakapan baru", "en": "Start a new conversation"},
+    "command_help": {"id": "Cara memakai Duta", "en": "How to use Duta"},
+}
+
+LANGUAGE_NAMES: dict[Language, str] = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+def tg_text(key: str, language: Language, **params: object) -> str:
+    return _TEXTS[key][language].format(**params)

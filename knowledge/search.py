@@ -1,0 +1,154 @@
+"""Search API used by the actions and the gateway: KnowledgeBase.load(...).search(query)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.answerability import Thresholds, is_answerable
+from knowledge.language import detect_language
+from knowledge.paths import default_index_dir
+from knowledge.retriever import HybridIndex, QueryScores, RankingParams
+from knowledge.store import IndexError_, StoredIndex, read_current, read_version
+
+
+class EmbedderLike(Protocol):
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with another embedding model than the one loaded for queries."""
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    kind: str  # "faq" | "document"
+    score: float
+    title: str
+    text: str
+    language: str | None
+    source: dict[str, Any]
+    faq_id: str | None = None
+    answers: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "doc_id": self.doc_id, "kind": self.kind, "score": round(self.score, 6),
+            "title": self.title, "text": self.text, "language": self.language, "source": self.source,
+        }
+        if self.kind == "faq":
+            out["faq_id"] = self.faq_id
+            out["answers"] = self.answers
+        return out
+
+
+@dataclass
+class SearchResult:
+    answerable: bool
+    hits: list[Hit]
+    language: str | None = None
+    # Why the decision went this way: raw cosine and idf coverage of the best hit.
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+_EMBEDDERS: dict[str | None, EmbedderLike] = {}
+_EMBEDDER_LOCK = threading.Lock()
+
+
+def shared_embedder(path: str | None = None) -> EmbedderLike:
+    """One embedder per model path per process: loading costs seconds and hundreds of MB."""
+    with _EMBEDDER_LOCK:
+        if path not in _EMBEDDERS:
+            from knowledge.embedder import load_embedder
+
+            _EMBEDDERS[path] = load_embedder(path)
+        return _EMBEDDERS[path]
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        stored: StoredIndex,
+        embedder: EmbedderLike,
+        params: RankingParams | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        model = stored.manifest.get("model", {})
+        if model.get("dim") != embedder.dim or model.get("name") != embedder.name:
+            raise IndexMismatchError(
+                f"{stored.path}: built with model {model.get('name')!r} (dim {model.get('dim')}), "
+                f"but the loaded embedder is {embedder.name!r} (dim {embedder.dim}); rebuild the index"
+            )
+        self.path = stored.path
+        self.manifest = stored.manifest
+        self.embedder = embedder
+        self.thresholds = thresholds or Thresholds()
+        self.index = HybridIndex(stored.units, stored.faiss_index, params)
+        self.units = stored.units
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        embedder: EmbedderLike | None = None,
+        version: str | Path | None = None,
+    ) -> KnowledgeBase:
+        """The index that `index_dir/current` points to (default: $DUTA_INDEX_DIR or var/index).
+
+        Raises IndexMissingError / IndexCorruptError / IndexMismatchError (all IndexError_).
+        """
+        root = Path(index_dir) if index_dir else default_index_dir()
+        stored = read_version(Path(version)) if version else read_current(root)
+        return cls(stored, embedder or shared_embedder())
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+    def query_scores(self, query: str) -> QueryScores:
+        vector = self.embedder.embed_queries([query])[0]
+        return self.index.score_units(vector, query)
+
+    def search(self, query: str, k: int = 5, lang: str | None = None) -> SearchResult:
+        query = (query or "").strip()
+        if not query or k <= 0:
+            return SearchResult(answerable=False, hits=[], language=lang)
+        language = lang or detect_language(query) or "id"
+        scores = self.query_scores(query)
+        ranked = self.index.rank(scores, "fused", top=k)
+        if not ranked:
+            return SearchResult(answerable=False, hits=[], language=language)
+        per_unit = self.index.unit_scores(scores, "fused")
+        hits = [self._hit(g.group, g.score, g.unit, per_unit, language) for g in ranked]
+        best = ranked[0]
+        coverage = self.index.coverage(scores, best.unit)
+        answerable = is_answerable(best.dense, coverage, self.thresholds)
+        return SearchResult(answerable, hits, language, {"dense": best.dense, "coverage": coverage})
+
+    def _hit(self, group: str, score: float, unit_index: int, per_unit: np.ndarray, language: str) -> Hit:
+        unit = self.units[unit_index]
+        if unit.kind == "faq":
+            answers = unit.answers or {}
+            lang = language if language in answers else unit.language or "id"
+            title = next((u.title for u in self.units if u.doc_id == group and u.language == lang), unit.title)
+            return Hit(group, "faq", score, title, answers.get(lang, unit.text), lang, unit.source,
+                       faq_id=unit.faq_id, answers=answers, extra=dict(unit.extra))
+        if unit.language not in (language, None):
+            # Bilingual records (events) exist once per language: show the user's language.
+            same_lang = [i for i, u in enumerate(self.units) if u.doc_id == group and u.language == language]
+            if same_lang:
+                unit = self.units[max(same_lang, key=lambda i: per_unit[i])]
+        title = unit.title if unit.doc_id.startswith("event:") else unit.source.get("title") or unit.title
+        return Hit(group, "document", score, title, unit.text, unit.language, unit.source,
+                   extra=dict(unit.extra))
