@@ -34,7 +34,8 @@ help:
 	@echo "make lint    ruff"
 	@echo "make bench   benchmarks (results go to docs/benchmarks.md by hand)"
 
-setup: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model $(STAMP)/index $(STAMP)/rasa-model
+setup: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model $(STAMP)/index $(STAMP)/rasa-model \
+       $(STAMP)/npm
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -42,6 +43,11 @@ $(UV):
 
 $(STAMP)/app-env: requirements/app.lock | $(UV)
 	$(UV) pip sync --python $(PY) $(TORCH_SOURCE) requirements/app.lock
+	@mkdir -p $(STAMP) && touch $@
+
+# Node tools for the tests (telegram-test-api, the Telegram Bot API emulator), exactly as locked.
+$(STAMP)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/rasa-env: requirements/rasa.lock | $(UV)
@@ -60,6 +66,14 @@ $(STAMP)/index: $(STAMP)/embed-model $(KNOWLEDGE_INPUTS)
 # Rasa also skips training when its own fingerprint of these inputs is unchanged.
 $(STAMP)/rasa-model: $(STAMP)/rasa-env $(RASA_INPUTS)
 	$(RASA) train --out models --fixed-model-name duta
+	@mkdir -p $(STAMP) && touch $@
+
+# Debian's Chromium for the widget's browser tests: Playwright drives /usr/bin/chromium (its own
+# browser download does not work here). Needs root, or sudo on a developer's machine.
+setup: $(STAMP)/system
+$(STAMP)/system:
+	test -x /usr/bin/chromium || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y chromium; }
 	@mkdir -p $(STAMP) && touch $@
 
 run: setup

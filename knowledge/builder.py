@@ -86,6 +86,7 @@ def build_index(
     keep: int = DEFAULT_KEEP,
     chunk_params: ChunkParams | None = None,
     before_activate: Callable[[Path], None] | None = None,
+    ranking: RankingParams | None = None,
 ) -> BuildReport:
     """Build a new version and make it current; on any failure the previous current stays.
 
@@ -100,7 +101,7 @@ def build_index(
     settings = {
         "chunking": chunk_params.as_dict(),
         "tokenizer": TOKENIZER_VERSION,
-        "ranking": RankingParams().as_dict(),
+        "ranking": (ranking or RankingParams()).as_dict(),
     }
     model = {"name": embedder.name, "dim": embedder.dim}
     with build_lock(index_root):

@@ -17,7 +17,9 @@ _BOUNDARY_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-
 
 @dataclass(frozen=True)
 class ChunkParams:
-    max_words: int = 90
+    # ~40 words (2-3 sentences) keeps a chunk about one thing; longer chunks lost to FAQ
+    # answers on the dev questions (docs/benchmarks.md).
+    max_words: int = 40
     overlap_sentences: int = 1
 
     def as_dict(self) -> dict[str, int]:

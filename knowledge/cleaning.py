@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 # A related-news block runs to the end of the page: everything after its heading is other stories.
+# Only a short heading line counts, so a sentence that starts "Berita terbaru ..." is kept.
 _TRAILING_BLOCK_RE = re.compile(
-    r"^\s*(BERITA\s+TERKAIT|BERITA\s+LAINNYA\b.*|BACA\s+JUGA\s*:?\s*$|RELATED\s+(NEWS|ARTICLES)|"
-    r"ARTIKEL\s+TERKAIT|BERITA\s+TERBARU\b.*|TERPOPULER)\s*$",
+    r"^[ \t]*(BERITA\s+TERKAIT|BERITA\s+LAINNYA(\s+DI(\s+\w+){1,3})?|BACA\s+JUGA\s*:?|"
+    r"RELATED\s+(NEWS|ARTICLES)|ARTIKEL\s+TERKAIT|BERITA\s+TERBARU(\s+UPDATE)?|TERPOPULER)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 

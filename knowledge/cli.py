@@ -66,6 +66,15 @@ def _embedder(model: str | None) -> Any:
         raise UsageError(f"cannot load the embedding model: {exc}") from exc
 
 
+def _load_kb(index: Path | None, model: str | None) -> Any:
+    from knowledge.search import KnowledgeBase
+
+    try:
+        return KnowledgeBase.load(index, model_path=model)
+    except (FileNotFoundError, OSError) as exc:
+        raise UsageError(f"cannot load the embedding model: {exc}") from exc
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from knowledge.builder import build_index
 
@@ -106,15 +115,13 @@ def _print_human(query: str, result: Any) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from knowledge.search import KnowledgeBase
-
     k = _positive(args.k, "--k")
     if (args.query is None) == (args.queries is None):
         raise UsageError("give either a query or --queries FILE")
     if args.query is not None and not args.query.strip():
         raise UsageError("the query is empty")
     queries = _read_queries(args.queries) if args.queries else [args.query]
-    kb = KnowledgeBase.load(args.index, embedder=_embedder(args.model))
+    kb = _load_kb(args.index, args.model)
     for query in queries:
         result = kb.search(query, k=k, lang=args.lang)
         if args.json or args.queries:
@@ -128,10 +135,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from knowledge.evaluation import default_questions_path, evaluate, load_questions
-    from knowledge.search import KnowledgeBase
 
     questions = load_questions(args.questions or default_questions_path(), args.split)
-    kb = KnowledgeBase.load(args.index, embedder=_embedder(args.model))
+    kb = _load_kb(args.index, args.model)
     report = evaluate(kb, questions)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

@@ -18,16 +18,26 @@ MODES = ("fused", "bm25", "dense")
 
 @dataclass(frozen=True)
 class RankingParams:
-    # Tuned on FacQA train/valid and the dev split of tests/data/retrieval_questions.yml
-    # (bench/facqa.py, knowledge eval); see docs/benchmarks.md.
+    # Defaults for the project's index, tuned on the dev split of tests/data/retrieval_questions.yml
+    # (paraphrases and cross-language questions lean on the dense side). bench/facqa.py tunes its own
+    # values on FacQA train/valid; see docs/benchmarks.md. Stored in each index's manifest.
     k1: float = 0.9
     b: float = 0.4
-    dense_weight: float = 0.35
-    dense_pool: int = 100  # dense scores are rescaled between the pool-th best and the best
+    dense_weight: float = 0.65
+    dense_pool: int = 20  # dense scores are rescaled between the pool-th best and the best
+    # BM25 is divided by max(best BM25, bm25_floor * idf mass of the query): a query whose words
+    # barely occur (an English question over Indonesian text) then leans on the dense side instead
+    # of blowing a weak lexical match up to 1.0.
+    bm25_floor: float = 1.0
     max_dense_candidates: int = 2048
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float | int] | None) -> RankingParams:
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,9 @@ class HybridIndex:
         if mode != "fused":
             raise ValueError(f"mode must be one of {MODES}")
         top_bm25 = float(scores.bm25.max()) if len(scores.bm25) else 0.0
+        if self.params.bm25_floor > 0:
+            idf_mass = sum(self.bm25.query_idf(scores.tokens).values())
+            top_bm25 = max(top_bm25, self.params.bm25_floor * idf_mass)
         bm25_norm = scores.bm25 / top_bm25 if top_bm25 > 0 else scores.bm25
         dense = scores.dense
         if len(dense) == 0:

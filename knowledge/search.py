@@ -94,6 +94,8 @@ class KnowledgeBase:
         self.manifest = stored.manifest
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
+        if params is None:
+            params = RankingParams.from_dict(stored.manifest.get("settings", {}).get("ranking"))
         self.index = HybridIndex(stored.units, stored.faiss_index, params)
         self.units = stored.units
 
@@ -103,6 +105,7 @@ class KnowledgeBase:
         index_dir: str | Path | None = None,
         embedder: EmbedderLike | None = None,
         version: str | Path | None = None,
+        model_path: str | None = None,
     ) -> KnowledgeBase:
         """The index that `index_dir/current` points to (default: $DUTA_INDEX_DIR or var/index).
 
@@ -110,7 +113,9 @@ class KnowledgeBase:
         """
         root = Path(index_dir) if index_dir else default_index_dir()
         stored = read_version(Path(version)) if version else read_current(root)
-        return cls(stored, embedder or shared_embedder())
+        # The index is read (and verified) before the model is loaded: a missing or corrupt index
+        # fails fast, without seconds of model loading.
+        return cls(stored, embedder or shared_embedder(model_path))
 
     @property
     def version(self) -> str:

@@ -287,7 +287,7 @@
     "align-items:center;justify-content:center;box-shadow:0 4px 16px rgba(0,0,0,.3)}",
     ".launcher svg{width:28px;height:28px}",
     ".launcher[aria-expanded=true] .i-chat,.launcher[aria-expanded=false] .i-close{display:none}",
-    ".panel{position:fixed;bottom:100px;%SIDE%:24px;z-index:2147483000;width:380px;",
+    ".panel{position:fixed;bottom:100px;%SIDE%:24px;z-index:2147483000;width:400px;",
     "height:min(620px,calc(100vh - 124px));display:flex;flex-direction:column;background:#fff;",
     "border-radius:14px;overflow:hidden;border:1px solid #d0d7de;",
     "box-shadow:0 12px 40px rgba(0,0,0,.25)}",

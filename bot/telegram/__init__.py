@@ -5,6 +5,18 @@ through the gateway's client, `formatting` and `callbacks` turn a `render.Reply`
 messages and buttons. Nothing Telegram-specific lives outside this package.
 """
 
-from bot.telegram.service import setup_telegram
+from __future__ import annotations
 
-__all__ = ["setup_telegram"]
+from aiohttp import web
+
+from bot.app_keys import SETTINGS
+
+
+def setup_telegram(app: web.Application) -> None:
+    """Adds the connector to the gateway when TELEGRAM_BOT_TOKEN is set (call from create_app)."""
+    if app[SETTINGS].telegram_bot_token is None:
+        return
+    # Imported only when needed: aiogram builds hundreds of pydantic models, seconds of CPU.
+    from bot.telegram.service import add_to_app
+
+    add_to_app(app)

@@ -174,11 +174,9 @@ class TelegramService:
 TELEGRAM = web.AppKey("telegram", TelegramService)
 
 
-def setup_telegram(app: web.Application) -> None:
-    """Adds the connector to the gateway when TELEGRAM_BOT_TOKEN is set (call from create_app)."""
+def add_to_app(app: web.Application) -> None:
+    """The connector's routes and background task in the gateway (bot.telegram.setup_telegram)."""
     settings = app[SETTINGS]
-    if settings.telegram_bot_token is None:
-        return
     service = TelegramService(settings)
     app[TELEGRAM] = service
     if settings.telegram_webhook_url is not None:

@@ -14,6 +14,8 @@ import pytest
 
 from bot.stack import Stack, StackConfig, free_port
 
+from .telegram_fake import TelegramTestApi
+
 
 @dataclass
 class Reply:
@@ -72,7 +74,16 @@ def _send(request: urllib.request.Request) -> Reply:
 
 
 @pytest.fixture(scope="session")
-def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def telegram_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramTestApi]:
+    """The Bot API emulator (npm telegram-test-api); the session stack's gateway polls it."""
+    with TelegramTestApi.running(tmp_path_factory.mktemp("telegram") / "api.log") as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramTestApi
+) -> Iterator[RunningStack]:
     workdir: Path = tmp_path_factory.mktemp("stack")
     config = StackConfig(
         rasa_port=free_port(),
@@ -80,6 +91,8 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
         gateway_port=free_port(),
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
+        # One stack for the whole run: its gateway also runs the Telegram connector.
+        extra_env=telegram_api.gateway_env(),
     )
     stack = Stack(config)
     stack.start_all()

@@ -4,12 +4,29 @@
 
 const axios = require('axios');
 const TelegramServer = require('telegram-test-api');
+const { routes } = require('telegram-test-api/lib/routes/index');
+const { getMe } = require('telegram-test-api/lib/routes/bot/getMe');
 
 const port = Number(process.argv[2]);
 
 // Where the emulator differs from Telegram in what aiogram checks, it is made to behave as
-// Telegram does: a callback query always has chat_instance (aiogram requires it), and a message
+// Telegram does: getMe's user has is_bot; a callback query always has chat_instance; a message
 // sent with edit_date arrives as an edited_message (the emulator knows only new messages).
+routes[routes.indexOf(getMe)] = (app) => {
+  app.all('/bot:token/getMe', (_req, res) => {
+    const me = { id: 666, is_bot: true, first_name: 'Test First name', username: 'TestNameBot' };
+    res.json({ ok: true, result: me });
+  });
+};
+// Bot API calls arrive as form fields, objects among them as JSON text; the emulator echoes the
+// message back as the result, where Telegram (and aiogram) have objects.
+const normalizeMessage = TelegramServer.normalizeMessage;
+TelegramServer.normalizeMessage = (message) => {
+  for (const key of ['link_preview_options', 'reply_parameters']) {
+    if (typeof message[key] === 'string') message[key] = JSON.parse(message[key]);
+  }
+  return normalizeMessage(message);
+};
 const formatUpdate = TelegramServer.formatUpdate;
 TelegramServer.formatUpdate = (update) => {
   const formatted = formatUpdate(update);

@@ -299,7 +299,6 @@ def test_server_data_is_shown_as_text_and_only_http_links(
     assert widget.texts(".msg.user") == ["<img src=x onerror=alert(6)>"]
     [text] = widget.bot_replies()[1:]
     assert text.startswith("<img src=x onerror=alert(1)> read https://example.org/page?a=1. Thanks")
-    assert "<script>alert(3)</script>" in text
     assert sent[0]["message"] == "<img src=x onerror=alert(6)>"
 
     def check_rendering() -> None:

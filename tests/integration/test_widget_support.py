@@ -118,20 +118,22 @@ class Widget:
     def count(self, selector: str) -> int:
         return int(self.page.evaluate(f"{SHADOW}.querySelectorAll({json.dumps(selector)}).length"))
 
-    def texts(self, selector: str) -> list[str]:
-        """textContent of the matching elements, without the screen-reader-only prefixes."""
+    def texts(self, selector: str, drop: str = ".sr") -> list[str]:
+        """textContent of the matching elements without the parts matching `drop` (by default
+        the screen-reader-only prefixes such as "Duta:")."""
         return list(
             self.page.evaluate(
                 f"""[...{SHADOW}.querySelectorAll({json.dumps(selector)})].map(el => {{
                     const copy = el.cloneNode(true);
-                    copy.querySelectorAll('.sr').forEach(sr => sr.remove());
+                    copy.querySelectorAll({json.dumps(drop)}).forEach(part => part.remove());
                     return copy.textContent.trim();
                 }})"""
             )
         )
 
     def bot_replies(self) -> list[str]:
-        return self.texts(".msg.bot:not(.typing)")
+        """The assistant's messages (the welcome first), without their lists of sources."""
+        return self.texts(".msg.bot:not(.typing)", drop=".sr, .srcs")
 
     def send(self, text: str, timeout_ms: float = 90_000) -> list[str]:
         """Type and press Enter; wait for the answer (or an error). Returns the new replies."""

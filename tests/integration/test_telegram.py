@@ -1,0 +1,304 @@
+"""Duta on Telegram, end to end: telegram-test-api plays Telegram, the real stack answers.
+
+The session stack's gateway polls the emulator (conftest). A second gateway on the same Rasa runs
+in webhook mode with short message parts, to see answers split the way a 4096-character limit
+splits longer ones. Rasa is stopped last, and started again for the tests after this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.i18n import text
+from bot.stack import Stack, free_port
+from bot.telegram.texts import tg_text
+from knowledge.language import detect_language
+
+from .conftest import RunningStack
+from .telegram_fake import (
+    TelegramTestApi,
+    TelegramUser,
+    count_at_least,
+    new_token,
+    with_buttons,
+)
+
+pytestmark = pytest.mark.integration
+
+PHOTO = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 640, "height": 480}]
+PART_CHARS = 200
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def visible(message: dict[str, Any]) -> str:
+    """The text as the user sees it: HTML tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", message.get("text", "")))
+
+
+def button_titles(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button["text"] for row in rows for button in row]
+
+
+def user_turns(stack: RunningStack, user: TelegramUser) -> list[str]:
+    events = stack.tracker(f"tg:{user.chat_id}")["events"]
+    return [e["text"] for e in events if e["event"] == "user"]
+
+
+@pytest.fixture
+def user(running_stack: RunningStack, telegram_api: TelegramTestApi) -> TelegramUser:
+    return telegram_api.user(language_code="id")
+
+
+@pytest.mark.parametrize(
+    ("language_code", "language", "menu_title"),
+    [("id", "id", "Paspor & konsuler"), ("en-GB", "en", "Passport & consular")],
+)
+def test_start_greets_in_the_users_telegram_language_and_shows_the_menu(
+    running_stack: RunningStack,
+    telegram_api: TelegramTestApi,
+    language_code: str,
+    language: str,
+    menu_title: str,
+) -> None:
+    user = telegram_api.user(language_code=language_code)
+    user.command("/start")
+    greeting, menu = user.replies(with_buttons)
+    assert greeting["text"] == tg_text("welcome", language)
+    assert greeting["parse_mode"] == "HTML"
+    assert menu_title in button_titles(menu)
+    assert detect_language(visible(menu)) == language
+
+
+def test_a_question_is_answered_with_its_sources(
+    running_stack: RunningStack, user: TelegramUser
+) -> None:
+    user.send("Kapan ICDD diadakan?")
+    [answer] = user.replies(count_at_least(1), settle=1.0)
+    shown = visible(answer)
+    assert "16 November 2021" in shown
+    assert "\n\nSumber:\n• " in shown
+    assert re.search(r'<a href="https?://[^"]+">[^<]+</a>', answer["text"]), answer["text"]
+    assert user_turns(running_stack, user) == ["Kapan ICDD diadakan?"]
+
+
+def test_english_questions_are_answered_in_english(
+    running_stack: RunningStack, telegram_api: TelegramTestApi
+) -> None:
+    # language_code says Indonesian; the question itself says English, and wins.
+    user = telegram_api.user(language_code="id")
+    user.send("When was the International Conference on Digital Diplomacy held?")
+    [answer] = user.replies(count_at_least(1), settle=1.0)
+    shown = visible(answer)
+    assert "Sources:" in shown
+    assert "16 November 2021" in shown or "November 16, 2021" in shown
+
+
+def test_buttons_round_trip_through_rasa(running_stack: RunningStack, user: TelegramUser) -> None:
+    user.command("/menu")
+    [menu] = user.replies(with_buttons)
+    user.press(menu, "Safe Travel")
+    topic = user.replies(with_buttons)
+    assert "Safe Travel" in visible(topic[0])
+    assert "Lapor diri perjalanan" in button_titles(topic[-1])
+
+    user.press(topic[-1], "Lapor diri perjalanan")
+    [follow_up] = user.replies(count_at_least(1), settle=1.0)
+    assert "lapor diri" in visible(follow_up).lower()
+    assert user_turns(running_stack, user) == [
+        "/help",
+        "/ask_safe_travel",
+        '/ask_safe_travel{"topic": "register"}',
+    ]
+
+
+def test_lang_switches_the_answers_language(
+    running_stack: RunningStack, user: TelegramUser
+) -> None:
+    user.command("/lang en")
+    [confirmation] = user.replies(count_at_least(1), settle=1.0)
+    assert detect_language(visible(confirmation)) == "en"
+    user.command("/menu")
+    [menu] = user.replies(with_buttons)
+    assert "Passport & consular" in button_titles(menu)
+
+
+def test_reset_starts_a_new_conversation(running_stack: RunningStack, user: TelegramUser) -> None:
+    user.send("Kapan ICDD diadakan?")
+    user.replies(count_at_least(1))
+    user.command("/reset")
+    [done] = user.replies(count_at_least(1), settle=1.0)
+    assert done["text"] == tg_text("reset_done", "id")
+    events = running_stack.tracker(f"tg:{user.chat_id}")["events"]
+    assert [e["event"] for e in events].count("restart") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [({"photo": PHOTO, "caption": "apa ini?"}, "text_only"),
+     ({"location": {"latitude": 1.29, "longitude": 103.85}}, "location")],
+)  # fmt: skip
+def test_non_text_messages_are_answered_helpfully(
+    running_stack: RunningStack, user: TelegramUser, content: dict[str, Any], key: str
+) -> None:
+    user.send_media(**content)
+    [answer] = user.replies(count_at_least(1), settle=1.0)
+    assert answer["text"] == tg_text(key, "id")
+
+
+def test_edited_messages_are_answered_again(
+    running_stack: RunningStack, user: TelegramUser
+) -> None:
+    user.send("Kapan ICDD diadakan?", edit_date=int(time.time()))
+    [answer] = user.replies(count_at_least(1), settle=1.0)
+    assert "16 November 2021" in visible(answer)
+
+
+def test_in_a_group_only_a_mention_is_answered(
+    running_stack: RunningStack, telegram_api: TelegramTestApi
+) -> None:
+    member = telegram_api.user(language_code="id", chat_type="supergroup")
+    member.send("Kapan ICDD diadakan?")
+    member.nothing_for(3.0)
+    mention = "@TestNameBot kapan ICDD diadakan?"
+    member.send(mention, entities=[{"type": "mention", "offset": 0, "length": 12}])
+    [answer] = member.replies(count_at_least(1), settle=1.0)
+    assert "16 November 2021" in visible(answer)
+    assert user_turns(running_stack, member) == ["kapan ICDD diadakan?"]
+
+
+def test_a_flood_from_one_user_is_limited_with_one_polite_notice(
+    running_stack: RunningStack, user: TelegramUser
+) -> None:
+    per_minute = 20  # RATE_LIMIT_SENDER_PER_MIN's default, which the stack uses
+    sent = per_minute + 8
+    for _ in range(sent):
+        user.send("halo")
+    replies = user.replies(count_at_least(per_minute + 1), timeout=180, settle=3.0)
+    notices = [r for r in replies if r["text"].startswith("Mohon maaf, pesan Anda terlalu banyak")]
+    answers = [r for r in replies if r not in notices]
+    assert len(notices) == 1, [r["text"] for r in replies]
+    # A token may come back while the flood arrives; the rest never reached Rasa.
+    turns = user_turns(running_stack, user)
+    assert per_minute <= len(turns) <= per_minute + 2
+    assert len(answers) == len(turns)
+    assert len({a["text"] for a in answers}) == 1  # every admitted "halo" got its greeting
+
+
+@pytest.fixture(scope="module")
+def webhook_gateway(
+    running_stack: RunningStack,
+    telegram_api: TelegramTestApi,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Stack, str, str]]:
+    """A second gateway on the same Rasa: webhook mode, message parts of 200 characters."""
+    token, secret, port = new_token(), secrets.token_urlsafe(16), free_port()
+    config = dataclasses.replace(
+        running_stack.config,
+        gateway_port=port,
+        log_dir=tmp_path_factory.mktemp("webhook-gateway"),
+        extra_env=telegram_api.gateway_env(token)
+        | {
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "TELEGRAM_MESSAGE_MAX_CHARS": str(PART_CHARS),
+        },
+    )
+    stack = Stack(config)
+    stack.start("gateway")
+    try:
+        stack.wait_healthy(timeout=180)
+        _wait_for_log(config.log_dir / "gateway.log", "telegram webhook set", stack)
+        yield stack, token, secret
+    finally:
+        stack.stop("gateway")
+
+
+def _wait_for_log(path: Path, words: str, stack: Stack, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and words in path.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{words!r} not in the gateway log: {stack.log_tail('gateway')}")
+
+
+def test_a_long_answer_is_split_in_parts_within_the_limit(
+    running_stack: RunningStack,
+    telegram_api: TelegramTestApi,
+    webhook_gateway: tuple[Stack, str, str],
+) -> None:
+    _, token, _ = webhook_gateway
+    question = "Kapan ICDD diadakan?"
+    api_reply = running_stack.chat(f"split-{secrets.token_hex(4)}", question)
+    [api_message] = api_reply.body["messages"]
+    assert len(api_message["text"]) > PART_CHARS, "needs an answer longer than one part"
+
+    user = telegram_api.user(token, language_code="id")
+    user.send(question)
+    parts = user.replies(lambda m: any("Sumber:" in visible(p) for p in m), settle=1.0)
+    assert len(parts) >= 2
+    shown = [visible(p) for p in parts]
+    assert all(0 < len(s) <= PART_CHARS for s in shown)
+    # Together the parts say exactly what the API answered, then the sources.
+    assert (
+        " ".join(shown).split()[: len(api_message["text"].split())] == api_message["text"].split()
+    )
+    for source in api_message["sources"]:
+        assert source["title"][:40] in " ".join(shown)
+
+
+def test_the_webhook_refuses_updates_without_telegrams_secret(
+    webhook_gateway: tuple[Stack, str, str],
+) -> None:
+    stack, _, secret = webhook_gateway
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "hi",
+              "chat": {"id": 1, "type": "private"}}}  # fmt: skip
+    url = stack.config.gateway_url + WEBHOOK_PATH
+    for headers, status in [({}, 401), ({"X-Telegram-Bot-Api-Secret-Token": "forged"}, 401),
+                            ({"X-Telegram-Bot-Api-Secret-Token": secret}, 200)]:  # fmt: skip
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(update).encode(),
+            headers={"Content-Type": "application/json", **headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == status
+        except urllib.error.HTTPError as error:
+            assert error.code == status
+
+
+def test_rasa_down_gets_an_apology_then_answers_resume(
+    running_stack: RunningStack, telegram_api: TelegramTestApi
+) -> None:
+    english = telegram_api.user(language_code="en")
+    indonesian = telegram_api.user(language_code="id")
+    running_stack.stack.stop("rasa")
+    try:
+        english.send("When was ICDD held?")
+        indonesian.send("Kapan ICDD diadakan?")
+        [apology_en] = english.replies(count_at_least(1), settle=1.0)
+        [apology_id] = indonesian.replies(count_at_least(1), settle=1.0)
+    finally:
+        # Whatever happened, later tests (and modules) find the stack whole.
+        running_stack.stack.start("rasa")
+        running_stack.stack.wait_healthy()
+    assert apology_en["text"] == text("upstream_unavailable", "en")
+    assert apology_id["text"] == text("upstream_unavailable", "id")
+
+    indonesian.send("Kapan ICDD diadakan?")
+    [answer] = indonesian.replies(count_at_least(1), settle=1.0)
+    assert "16 November 2021" in visible(answer)

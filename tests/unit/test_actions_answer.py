@@ -1,0 +1,144 @@
+"""action_answer_from_knowledge: answers in the slot language with sources; declines honestly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import knowledge_base
+from actions.answer import ActionAnswerFromKnowledge, search_query, shorten
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+
+ICDD_SOURCE = {
+    "title": "Kemlu Tingkatkan Kerja Sama Internasional",
+    "url": None,
+    "date": "2021-11-17",
+    "publisher": "internationalmedia.id",
+}
+
+
+def faq_hit() -> SimpleNamespace:
+    return SimpleNamespace(
+        doc_id="faq:event-icdd-overview",
+        kind="faq",
+        score=0.9,
+        title="ICDD",
+        text="Kapan ICDD diadakan?",
+        language="id",
+        source=ICDD_SOURCE,
+        faq_id="event-icdd-overview",
+        answers={"id": "ICDD diadakan 16 November 2021.", "en": "ICDD was held on 16 November 2021."},
+    )
+
+
+def document_hit(language: str = "id") -> SimpleNamespace:
+    return SimpleNamespace(
+        doc_id="003_7aea6fd6eed808b3",
+        kind="document",
+        score=0.7,
+        title="Kemlu Tingkatkan Kerja Sama",
+        text="Konferensi diadakan di Bali. " * 40,
+        language=language,
+        source=ICDD_SOURCE,
+    )
+
+
+class FakeKB:
+    def __init__(self, hits: list[Any], answerable: bool = True, error: bool = False) -> None:
+        self.hits, self.answerable, self.error = hits, answerable, error
+        self.calls: list[tuple[str, int, str | None]] = []
+        self.manifest = {"version": "test"}
+
+    def search(self, query: str, k: int = 5, lang: str | None = None) -> SimpleNamespace:
+        self.calls.append((query, k, lang))
+        if self.error:
+            raise RuntimeError("index corrupted")
+        return SimpleNamespace(answerable=self.answerable, hits=self.hits)
+
+
+@pytest.fixture
+def install() -> Iterator[Any]:
+    def _install(kb: Any) -> Any:
+        knowledge_base.set_for_tests(kb, None if kb else "failed")
+        return kb
+
+    yield _install
+    knowledge_base.reset_for_tests()
+
+
+async def run(tracker: Any) -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert events == []
+    return dispatcher
+
+
+async def test_faq_hit_answers_in_slot_language_with_source(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    tracker = make_tracker("when was ICDD held?", "ask_question", slots={"language": "en"})
+    dispatcher = await run(tracker)
+    assert texts(dispatcher) == ["ICDD was held on 16 November 2021."]
+    meta = duta(dispatcher)
+    assert meta["fallback"] is False
+    assert meta["sources"] == [{"title": ICDD_SOURCE["title"], "url": None, "date": "2021-11-17"}]
+    assert kb.calls == [("when was ICDD held?", 5, "en")]
+
+
+async def test_not_answerable_declines_with_where_to_ask(install: Any) -> None:
+    install(FakeKB([faq_hit()], answerable=False))
+    dispatcher = await run(make_tracker("cuaca besok?", "nlu_fallback", slots={"language": "id"}))
+    [text] = texts(dispatcher)
+    assert "Maaf" in text and "+62 812 9007 0027" in text and "KBRI/KJRI" in text
+    assert duta(dispatcher) == {"sources": [], "fallback": True}
+
+
+@pytest.mark.parametrize("kb", [None, FakeKB([], error=True), FakeKB([])])
+async def test_missing_index_or_broken_search_still_answers_honestly(install: Any, kb: Any) -> None:
+    install(kb)
+    dispatcher = await run(make_tracker("what is RCDD?", "ask_question", slots={"language": "en"}))
+    assert "Sorry, I don't have a reliable answer" in texts(dispatcher)[0]
+    assert duta(dispatcher)["fallback"] is True
+
+
+async def test_document_hit_in_other_language_says_so(install: Any) -> None:
+    install(FakeKB([document_hit("id")]))
+    dispatcher = await run(make_tracker("where was it held", "ask_question", slots={"language": "en"}))
+    [text] = texts(dispatcher)
+    assert text.startswith('From the document "Kemlu Tingkatkan Kerja Sama" (the source is in')
+    assert len(text) < 600
+    assert duta(dispatcher)["sources"][0]["title"] == ICDD_SOURCE["title"]
+
+
+async def test_menu_payload_searches_the_topic_question_and_offers_follow_ups(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    dispatcher = await run(make_tracker("/ask_passport", "ask_passport", slots={"language": "en"}))
+    assert kb.calls[0][0] == "renew passport abroad"
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert '/ask_passport{"topic": "lost"}' in payloads
+
+
+async def test_follow_up_button_searches_its_sub_topic_without_more_buttons(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    tracker = make_tracker(
+        '/ask_passport{"topic": "lost"}', "ask_passport", [entity("topic", "lost")]
+    )
+    dispatcher = await run(tracker)
+    assert kb.calls[0][0] == "paspor hilang di luar negeri"
+    assert dispatcher.messages[0]["buttons"] == []
+
+
+def test_unknown_payload_has_no_query() -> None:
+    assert search_query("/ask_question", "ask_question", None, "id") is None
+    assert search_query("  apa itu RCDD ", "ask_question", None, "id") == "apa itu RCDD"
+
+
+def test_shorten_cuts_at_a_sentence_end() -> None:
+    passage = "Kalimat pertama cukup panjang. " * 30
+    short = shorten(passage, 100)
+    assert short.endswith(".") and len(short) <= 100
+    assert shorten("pendek", 100) == "pendek"
+    assert shorten("x" * 50 + " " + "y" * 80, 100).endswith("…")

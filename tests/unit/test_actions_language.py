@@ -1,0 +1,86 @@
+"""The `language` slot: text first, then the channel hint, then the previous turn, then id;
+explicit switches win."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import resolve_language
+from actions.slot_mappings import ValidateSlotMappings
+from tests.unit.test_actions_support import entity, make_tracker
+
+
+def _no_evidence(_: str) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "hint", "previous", "expected"),
+    [
+        ("halo, kapan ICDD diadakan?", "ask_question", "en", "en", "id"),
+        ("hello, when was the ICDD held?", "ask_question", "id", "id", "en"),
+        ("ok", "affirm", "en", "id", "en"),
+        ("ok", "affirm", None, "en", "en"),
+        ("ok", "affirm", None, None, "id"),
+        ("ICDD", "ask_question", "fr", None, "id"),
+        ("/ask_visa", "ask_visa", None, "en", "en"),
+        ("/ask_visa", "ask_visa", "id", "en", "id"),
+    ],
+)
+def test_text_then_hint_then_previous_then_indonesian(
+    text: str, intent: str, hint: str | None, previous: str | None, expected: str
+) -> None:
+    from knowledge.language import detect_language
+
+    result = resolve_language(text, intent, [], hint, previous, detect_language)
+    assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "previous", "expected"),
+    [
+        ("pakai bahasa Inggris", [], "id", "en"),
+        ("speak indonesian please", [], "en", "id"),
+        ("bahasa indonesia dong", [], "en", "id"),
+        ("can you speak english?", [entity("language", "en")], "id", "en"),
+        ("ganti bahasa", [], "id", "en"),
+        ("change language", [], "en", "id"),
+    ],
+)
+def test_switch_request_names_the_target_or_toggles(
+    text: str, entities: list, previous: str, expected: str
+) -> None:
+    detect = {"id": lambda _: "id", "en": lambda _: "en"}[previous]
+    assert resolve_language(text, "change_language", entities, None, previous, detect) == expected
+
+
+def test_lang_command_works_whatever_the_intent() -> None:
+    assert resolve_language("/lang en", "nlu_fallback", [], "id", "id", _no_evidence) == "en"
+    assert resolve_language("/LANG id", None, [], "en", "en", _no_evidence) == "id"
+
+
+def test_switch_words_outside_a_switch_request_do_not_switch() -> None:
+    # "inggris" in a question about England is not a request to speak English.
+    result = resolve_language(
+        "visa ke inggris gimana?", "ask_visa", [], None, "id", lambda _: "id"
+    )
+    assert result == "id"
+
+
+async def test_extract_language_reads_text_and_channel_hint() -> None:
+    action = ValidateSlotMappings()
+    english = make_tracker("hello there", "greet", metadata={"language": "id"})
+    hinted = make_tracker("ok", "affirm", metadata={"channel": "telegram", "language": "en"})
+    dispatcher = CollectingDispatcher()
+    assert await action.extract_language(dispatcher, english, {}) == {"language": "en"}
+    assert await action.extract_language(dispatcher, hinted, {}) == {"language": "en"}
+    assert dispatcher.messages == []
+
+
+def test_validate_language_keeps_only_known_codes() -> None:
+    action = ValidateSlotMappings()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker()
+    assert action.validate_language("EN", dispatcher, tracker, {}) == {"language": "en"}
+    assert action.validate_language("fr", dispatcher, tracker, {}) == {"language": "id"}
