@@ -73,10 +73,12 @@ FOLLOW_UPS: dict[str, list[tuple[str, str]]] = {
 def search_query(
     user_text: str | None, intent: str | None, topic: str | None, language: str
 ) -> str | None:
-    """What to search for: the user's words, or the question a button stands for."""
+    """What to search for: the user's words, or the question a button stands for. A bare topic
+    name ("paspor", "safe travel") also means the topic's entry question."""
     user_text = (user_text or "").strip()
-    if user_text.startswith("/"):
-        return TOPIC_QUERIES.get((intent or "", topic), {}).get(language)
+    topic_query = TOPIC_QUERIES.get((intent or "", topic), {}).get(language)
+    if user_text.startswith("/") or (topic_query and len(user_text.split()) <= 2):
+        return topic_query
     return user_text or None
 
 

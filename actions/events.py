@@ -102,7 +102,7 @@ def describe(event: dict[str, Any], language: str) -> str:
     if event.get("organisers"):
         lines.append(f"{say('label_organisers', language)}: {', '.join(event['organisers'])}")
     speakers = [
-        f"{s['name']} ({s.get('role_id') if language == 'id' and s.get('role_id') else s['role']})"
+        f"{s['name']}, {s.get('role_id') if language == 'id' and s.get('role_id') else s['role']}"
         for s in event.get("speakers") or []
     ]
     if speakers:

@@ -122,13 +122,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "events_none_upcoming": {
         "id": (
             "Saya belum punya informasi tentang acara yang akan datang. Acara terakhir yang "
-            "tercatat adalah {name} ({date}). Untuk jadwal terbaru, pantau kemlu.go.id dan "
+            "tercatat adalah {name}, {date}. Untuk jadwal terbaru, pantau kemlu.go.id dan "
             "media sosial resmi Kemlu."
         ),
         "en": (
-            "I have no information about upcoming events. The latest event on record is {name} "
-            "({date}). For current schedules, follow kemlu.go.id and Kemlu's official social "
-            "media."
+            "I have no information about upcoming events. The latest event on record is {name}, "
+            "{date}. For current schedules, follow kemlu.go.id and Kemlu's official social media."
         ),
     },
     "events_none_known": {

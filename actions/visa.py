@@ -134,7 +134,8 @@ class ActionVisaAnswer(Action):
         intro, faq_ids = answer_plan(*(tracker.get_slot(slot) for slot in VISA_SLOTS))
         entries = [content.faq(faq_id) for faq_id in faq_ids]
         parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
-        dispatcher.utter_message(text="\n\n".join(parts))
+        # One message: Rasa's REST channel splits a text at blank lines.
+        dispatcher.utter_message(text="\n".join(parts))
         dispatcher.utter_message(json_message=duta_meta([content.faq_source(e) for e in entries]))
         # Cleared so the next visa question starts afresh.
         return [SlotSet(slot, None) for slot in VISA_SLOTS]

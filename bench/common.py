@@ -19,8 +19,9 @@ EVAL_DIR = SHARED / "eval"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "bench"
 
 
-def cached_embeddings(kind: str, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray],
-                      model_name: str) -> np.ndarray:
+def cached_embeddings(
+    kind: str, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], model_name: str
+) -> np.ndarray:
     """Embeddings of texts, cached on disk by model, kind and content (re-runs skip the model)."""
     digest = hashlib.sha256("\x1e".join([model_name, kind, *texts]).encode()).hexdigest()[:16]
     path = CACHE_DIR / f"{kind}-{digest}.npy"

@@ -34,18 +34,29 @@ FACQA_PARAMS = RankingParams(k1=0.9, b=0.4, dense_weight=0.35, dense_pool=50, bm
 def load_split(path: Path) -> list[tuple[str, str]]:
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return [(" ".join(ast.literal_eval(r["question"])), " ".join(ast.literal_eval(r["passage"]))) for r in rows]
+    return [
+        (" ".join(ast.literal_eval(r["question"])), " ".join(ast.literal_eval(r["passage"])))
+        for r in rows
+    ]
 
 
 def passage_units(passages: list[str]) -> list[Unit]:
     # One unit per passage: FacQA passages are one to three sentences, shorter than a chunk.
-    return [Unit(f"p{i}", "document", f"p{i}", "chunk", "id", "", text, {}) for i, text in enumerate(passages)]
+    return [
+        Unit(f"p{i}", "document", f"p{i}", "chunk", "id", "", text, {})
+        for i, text in enumerate(passages)
+    ]
 
 
-def evaluate(index: HybridIndex, questions: list[tuple[str, str]], qvecs: np.ndarray,
-             pid: dict[str, int], modes: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def evaluate(
+    index: HybridIndex,
+    questions: list[tuple[str, str]],
+    qvecs: np.ndarray,
+    pid: dict[str, int],
+    modes: tuple[str, ...],
+) -> dict[str, dict[str, float]]:
     ranks: dict[str, list[int | None]] = {m: [] for m in modes}
-    for (question, passage), qvec in zip(questions, qvecs):
+    for (question, passage), qvec in zip(questions, qvecs, strict=True):
         scores = index.score_units(qvec, question)
         gold = f"p{pid[passage]}"
         for mode in modes:
@@ -75,23 +86,50 @@ def main() -> int:
 
     if args.tune:
         dev = splits["train"] + splits["valid"]
-        qvecs = cached_embeddings("facqa-trainvalid-q", [q for q, _ in dev], embedder.embed_queries, embedder.name)
-        for k1, b, w, pool in itertools.product((0.6, 0.9, 1.2), (0.4, 0.75), (0.25, 0.35, 0.5), (20, 50, 100)):
+        qvecs = cached_embeddings(
+            "facqa-trainvalid-q", [q for q, _ in dev], embedder.embed_queries, embedder.name
+        )
+        for k1, b, w, pool in itertools.product(
+            (0.6, 0.9, 1.2), (0.4, 0.75), (0.25, 0.35, 0.5), (20, 50, 100)
+        ):
             params = RankingParams(k1=k1, b=b, dense_weight=w, dense_pool=pool, bm25_floor=0.0)
-            result = evaluate(HybridIndex(units, flat, params), dev, qvecs, pid, ("fused",))["fused"]
-            print(json.dumps({"params": params.as_dict(), **{k: round(v, 4) for k, v in result.items()}}), flush=True)
+            result = evaluate(HybridIndex(units, flat, params), dev, qvecs, pid, ("fused",))[
+                "fused"
+            ]
+            print(
+                json.dumps(
+                    {"params": params.as_dict(), **{k: round(v, 4) for k, v in result.items()}}
+                ),
+                flush=True,
+            )
         return 0
 
     test = splits["test"]
-    qvecs = cached_embeddings("facqa-test-q", [q for q, _ in test], embedder.embed_queries, embedder.name)
-    results = evaluate(HybridIndex(units, flat, FACQA_PARAMS), test, qvecs, pid, ("bm25", "dense", "fused"))
+    qvecs = cached_embeddings(
+        "facqa-test-q", [q for q, _ in test], embedder.embed_queries, embedder.name
+    )
+    results = evaluate(
+        HybridIndex(units, flat, FACQA_PARAMS), test, qvecs, pid, ("bm25", "dense", "fused")
+    )
     elapsed = time.perf_counter() - started
     if args.json:
-        print(json.dumps({"passages": len(passages), "questions": len(test), "params": FACQA_PARAMS.as_dict(),
-                          "results": results, "seconds": elapsed}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "passages": len(passages),
+                    "questions": len(test),
+                    "params": FACQA_PARAMS.as_dict(),
+                    "results": results,
+                    "seconds": elapsed,
+                },
+                indent=2,
+            )
+        )
     else:
-        print(f"FacQA test: {len(test)} questions over {len(passages)} passages; {machine()}; "
-              f"model {embedder.name}; params {FACQA_PARAMS.as_dict()}; {elapsed:.0f}s")
+        print(
+            f"FacQA test: {len(test)} questions over {len(passages)} passages; {machine()}; "
+            f"model {embedder.name}; params {FACQA_PARAMS.as_dict()}; {elapsed:.0f}s"
+        )
         print("| ranking | R@1 | R@5 | MRR@10 |\n|---|---|---|---|")
         for mode in ("bm25", "dense", "fused"):
             r = results[mode]

@@ -34,7 +34,10 @@ def main() -> int:
     args = parser.parse_args()
     kb = KnowledgeBase.load(args.index)
     signals = args.signals.open("w", encoding="utf-8") if args.signals else None
-    print(f"xSID out of scope over index {kb.version}; {machine()}; thresholds {kb.thresholds.as_dict()}")
+    print(
+        f"xSID out of scope over index {kb.version}; {machine()}; "
+        f"thresholds {kb.thresholds.as_dict()}"
+    )
     print("| split | language | utterances | no answer |\n|---|---|---|---|")
     for split in ("valid", "test"):
         for lang in ("id", "en"):
@@ -44,8 +47,19 @@ def main() -> int:
                 result = kb.search(text, k=5)
                 declined += not result.answerable
                 if signals:
-                    signals.write(json.dumps({"set": f"xsid-{split}", "lang": lang, "intent": intent,
-                                              "text": text, "in_scope": False, **result.signals}) + "\n")
+                    signals.write(
+                        json.dumps(
+                            {
+                                "set": f"xsid-{split}",
+                                "lang": lang,
+                                "intent": intent,
+                                "text": text,
+                                "in_scope": False,
+                                **result.signals,
+                            }
+                        )
+                        + "\n"
+                    )
             print(f"| {split} | {lang} | {len(rows)} | {declined / len(rows):.3f} |", flush=True)
     for split in ("dev", "test"):
         questions = load_questions(default_questions_path(), split)
@@ -54,11 +68,22 @@ def main() -> int:
             result = kb.search(q.text, k=5)
             answered += result.answerable
             if signals:
-                signals.write(json.dumps({"set": f"questions-{split}", "text": q.text, "in_scope": True,
-                                          "right_first": bool(result.hits) and result.hits[0].doc_id in q.expect,
-                                          **result.signals}) + "\n")
-        print(f"in-scope questions ({split}): {answered}/{len(questions)} answerable "
-              f"({answered / len(questions):.3f})")
+                signals.write(
+                    json.dumps(
+                        {
+                            "set": f"questions-{split}",
+                            "text": q.text,
+                            "in_scope": True,
+                            "right_first": bool(result.hits) and result.hits[0].doc_id in q.expect,
+                            **result.signals,
+                        }
+                    )
+                    + "\n"
+                )
+        print(
+            f"in-scope questions ({split}): {answered}/{len(questions)} answerable "
+            f"({answered / len(questions):.3f})"
+        )
     if signals:
         signals.close()
     return 0

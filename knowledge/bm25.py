@@ -28,7 +28,7 @@ class BM25:
         for term, (docs, tfs) in postings.items():
             doc_arr = np.asarray(docs, dtype=np.int64)
             tf_arr = np.asarray(tfs, dtype=np.float32)
-            # Precompute the saturated term weight per posting; only idf * sum remains at query time.
+            # Precompute the saturated term weight per posting: a query only multiplies by idf.
             weight = tf_arr * (k1 + 1.0) / (tf_arr + norm[doc_arr])
             self._postings[term] = (doc_arr, weight)
             df = len(docs)

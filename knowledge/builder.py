@@ -63,7 +63,9 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
     for doc in docs:
         units.extend(document_units(doc, params))
     if not units:
-        raise KnowledgeInputError(f"{source}: no .txt, .md or .jsonl documents (or FAQ entries) found")
+        raise KnowledgeInputError(
+            f"{source}: no .txt, .md or .jsonl documents (or FAQ entries) found"
+        )
     ids = [u.unit_id for u in units]
     if len(set(ids)) != len(ids):
         raise KnowledgeInputError(f"{source}: a document id collides with a FAQ or event id")
@@ -72,10 +74,15 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
 
 def embed_units(units: list[Unit], embedder: EmbedderLike) -> np.ndarray:
     texts = [u.embed_text() for u in units]
-    parts = [embedder.embed_passages(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)]
+    parts = [
+        embedder.embed_passages(texts[i : i + EMBED_BATCH])
+        for i in range(0, len(texts), EMBED_BATCH)
+    ]
     vectors = np.concatenate(parts).astype(np.float32, copy=False)
     if vectors.shape != (len(units), embedder.dim):
-        raise RuntimeError(f"embedder returned {vectors.shape}, expected ({len(units)}, {embedder.dim})")
+        raise RuntimeError(
+            f"embedder returned {vectors.shape}, expected ({len(units)}, {embedder.dim})"
+        )
     return vectors
 
 
@@ -105,8 +112,14 @@ def build_index(
     }
     model = {"name": embedder.name, "dim": embedder.dim}
     with build_lock(index_root):
-        version = write_version(index_root, units, vectors, model, settings,
-                                info={"source": str(source.resolve()), "warnings": len(warnings)})
+        version = write_version(
+            index_root,
+            units,
+            vectors,
+            model,
+            settings,
+            info={"source": str(source.resolve()), "warnings": len(warnings)},
+        )
         if before_activate is not None:
             before_activate(version)
         activate(index_root, version)
@@ -114,4 +127,6 @@ def build_index(
     counts: dict[str, int] = {}
     for unit in units:
         counts[unit.kind] = counts.get(unit.kind, 0) + 1
-    return BuildReport(version, len(units), time.perf_counter() - started, embed_seconds, counts, warnings)
+    return BuildReport(
+        version, len(units), time.perf_counter() - started, embed_seconds, counts, warnings
+    )

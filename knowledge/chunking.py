@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
 # Abbreviations after which a full stop does not end a sentence (Indonesian news and titles).
+def _words(block: str) -> list[str]:
+    return block.split()
+
+
 _ABBREVIATIONS = frozenset(
-    """
-    dr drs dra prof ir h hj he s sos m ikom kom si pd st mt msi ma ph phd no nomor jl jln kec kab
-    tsb dll dsb dst yth bpk ibu sdr mr mrs ms jr sr st vs etc e g i e al fig hal tgl
-    """.split()
+    _words(
+        """
+        dr drs dra prof ir h hj he s sos m ikom kom si pd st mt msi ma ph phd no nomor jl jln
+        kec kab tsb dll dsb dst yth bpk ibu sdr mr mrs ms jr sr st vs etc e g i e al fig hal tgl
+        """
+    )
 )
-_BOUNDARY_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# Closing quotes (straight and typographic U+201D/U+2019) may follow the full stop.
+_BOUNDARY_RE = re.compile(
+    r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+)
 
 
 @dataclass(frozen=True)

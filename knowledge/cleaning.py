@@ -14,7 +14,7 @@ _TRAILING_BLOCK_RE = re.compile(
 
 # Whole lines that are widgets or ads, never text.
 _DEBRIS_LINE_RE = re.compile(
-    r"^\s*(Notification|Notifikasi|Iklan|Advertisement|Ads|×|x|✕|Close|Tutup|Share|Bagikan|"
+    r"^\s*(Notification|Notifikasi|Iklan|Advertisement|Ads|\u00d7|x|\u2715|Close|Tutup|Share|Bagikan|"
     r"Berita Terbaru Update|By Admin|Oleh Admin|Loading\.*|Scroll to continue.*|"
     r"Baca juga\s*:.*|Read also\s*:.*)\s*$",
     re.IGNORECASE,

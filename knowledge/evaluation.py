@@ -47,7 +47,9 @@ def load_questions(path: Path, split: str = "all") -> list[Question]:
             if not isinstance(item, dict) or not item.get("q") or not item.get("expect"):
                 raise KnowledgeInputError(f"{path}: {name}[{index}] needs 'q' and 'expect'")
             expect = item["expect"] if isinstance(item["expect"], list) else [item["expect"]]
-            out.append(Question(str(item["q"]), tuple(map(str, expect)), str(item.get("style", "")), name))
+            out.append(
+                Question(str(item["q"]), tuple(map(str, expect)), str(item.get("style", "")), name)
+            )
     return out
 
 
@@ -69,15 +71,20 @@ class EvalReport:
             "top1": round(self.rate(self.top1), 4),
             "top5": round(self.rate(self.top5), 4),
             "top1_and_answerable": round(self.rate(self.top1_answerable), 4),
-            "by_style": {k: {"questions": v[1], "top1": round(v[0] / v[1], 4)} for k, v in self.by_style.items()},
+            "by_style": {
+                k: {"questions": v[1], "top1": round(v[0] / v[1], 4)}
+                for k, v in self.by_style.items()
+            },
             "failures": self.failures,
         }
 
     def summary(self) -> str:
         styles = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_style.items()))
-        return (f"{self.total} questions: right first {self.rate(self.top1):.3f}, in top 5 "
-                f"{self.rate(self.top5):.3f}, right first and answerable "
-                f"{self.rate(self.top1_answerable):.3f}\n  by style: {styles}")
+        return (
+            f"{self.total} questions: right first {self.rate(self.top1):.3f}, in top 5 "
+            f"{self.rate(self.top5):.3f}, right first and answerable "
+            f"{self.rate(self.top1_answerable):.3f}\n  by style: {styles}"
+        )
 
 
 def evaluate(kb: Searcher, questions: list[Question], k: int = 5) -> EvalReport:
@@ -93,7 +100,14 @@ def evaluate(kb: Searcher, questions: list[Question], k: int = 5) -> EvalReport:
         report.by_style[question.style][0] += first_ok
         report.by_style[question.style][1] += 1
         if not (first_ok and result.answerable):
-            report.failures.append({"question": question.text, "expect": list(question.expect),
-                                    "expected": question.expect[0], "got": ids[:3],
-                                    "answerable": result.answerable, "split": question.split})
+            report.failures.append(
+                {
+                    "question": question.text,
+                    "expect": list(question.expect),
+                    "expected": question.expect[0],
+                    "got": ids[:3],
+                    "answerable": result.answerable,
+                    "split": question.split,
+                }
+            )
     return report

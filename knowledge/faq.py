@@ -61,7 +61,9 @@ def parse_source(value: Any, where: str) -> tuple[Source, str | None]:
     if not isinstance(value, dict):
         raise KnowledgeInputError(f"{where}: 'source' must be a mapping with at least a title")
     url = value.get("url")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
         raise KnowledgeInputError(f"{where}: 'source.url' must be an http(s) URL or null")
     publisher = value.get("publisher")
     document = value.get("document")
@@ -79,7 +81,9 @@ def parse_faq_entry(raw: Any, where: str) -> FaqEntry:
         raise KnowledgeInputError(f"{where}: an entry must be a mapping")
     faq_id = raw.get("id")
     if not isinstance(faq_id, str) or not _KEBAB_RE.match(faq_id):
-        raise KnowledgeInputError(f"{where}: 'id' must be kebab-case (a-z, 0-9, '-'), got {faq_id!r}")
+        raise KnowledgeInputError(
+            f"{where}: 'id' must be kebab-case (a-z, 0-9, '-'), got {faq_id!r}"
+        )
     where = f"{where} ({faq_id})"
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -89,7 +93,9 @@ def parse_faq_entry(raw: Any, where: str) -> FaqEntry:
         raise KnowledgeInputError(f"{where}: 'volatile' must be true or false")
     questions_raw = raw.get("questions")
     if not isinstance(questions_raw, dict):
-        raise KnowledgeInputError(f"{where}: 'questions' must be a mapping with 'id' and 'en' lists")
+        raise KnowledgeInputError(
+            f"{where}: 'questions' must be a mapping with 'id' and 'en' lists"
+        )
     questions: dict[str, tuple[str, ...]] = {}
     for lang in LANGUAGES:
         variants = questions_raw.get(lang)
@@ -134,11 +140,15 @@ def faq_warnings(entries: list[FaqEntry], doc_ids: set[str]) -> list[str]:
     warnings: list[str] = []
     for entry in entries:
         if entry.document and entry.document not in doc_ids:
-            warnings.append(f"{entry.origin}: source.document '{entry.document}' is not a known document")
+            warnings.append(
+                f"{entry.origin}: source.document '{entry.document}' is not a known document"
+            )
         if entry.volatile:
             for lang, answer in entry.answers.items():
                 if not _YEAR_RE.search(answer):
-                    warnings.append(f"{entry.origin}: volatile answer ({lang}) does not state its date")
+                    warnings.append(
+                        f"{entry.origin}: volatile answer ({lang}) does not state its date"
+                    )
     return warnings
 
 
@@ -161,7 +171,9 @@ def load_events(path: Path) -> list[dict[str, Any]]:
         where = f"{where} ({event_id})"
         source, document = parse_source(raw.get("source"), where)
         speakers = raw.get("speakers") or []
-        if not isinstance(speakers, list) or not all(isinstance(s, dict) and s.get("name") for s in speakers):
+        if not isinstance(speakers, list) or not all(
+            isinstance(s, dict) and s.get("name") for s in speakers
+        ):
             raise KnowledgeInputError(f"{where}: 'speakers' must be a list of {{name, role}}")
         optional = {
             k: _bilingual(raw[k], where, k)
@@ -170,7 +182,9 @@ def load_events(path: Path) -> list[dict[str, Any]]:
         }
         date = _date_str(raw.get("date"), where, "date", required=False)
         if date is None and "date_note" not in optional:
-            raise KnowledgeInputError(f"{where}: 'date' is null, so 'date_note' must say what is known")
+            raise KnowledgeInputError(
+                f"{where}: 'date' is null, so 'date_note' must say what is known"
+            )
         events.append(
             {
                 "id": event_id,
@@ -181,8 +195,11 @@ def load_events(path: Path) -> list[dict[str, Any]]:
                 "format": str(raw["format"]) if raw.get("format") else None,
                 "organisers": [str(o) for o in raw.get("organisers") or []],
                 "speakers": [
-                    {"name": str(s["name"]), "role": str(s.get("role") or ""),
-                     "role_id": str(s.get("role_id") or s.get("role") or "")}
+                    {
+                        "name": str(s["name"]),
+                        "role": str(s.get("role") or ""),
+                        "role_id": str(s.get("role_id") or s.get("role") or ""),
+                    }
                     for s in speakers
                 ],
                 "source": source,

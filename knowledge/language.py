@@ -1,7 +1,8 @@
 """Indonesian or English? Small word lists, affix cues and one-typo matching; None without evidence.
 
 Each word votes for a language: a listed function word, greeting or colloquial particle counts
-fully, a word that is one typo away from a listed one or that only has the language's typical affixes
+fully, a word that is one typo away from a listed one or that only has the language's typical
+affixes
 counts half. Mixed sentences go to the majority; a tie or no vote gives None so callers fall back to
 the channel's hint.
 """
@@ -11,39 +12,52 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+
+def _words(block: str) -> list[str]:
+    return block.split()
+
+
 _ID_WORDS = frozenset(
-    """
-    yang dan di ke dari ini itu dengan untuk tidak tak bukan ada adalah apa apakah siapa kapan
-    dimana mana bagaimana berapa mengapa kenapa saya aku kami kita kamu anda dia mereka bisa dapat
-    akan sudah belum sedang masih juga saja atau tetapi tapi karena jika kalau agar supaya pada
-    dalam oleh sebagai seperti tentang bagi antara setelah sebelum ketika saat lagi sangat lebih
-    paling harus boleh mau ingin perlu tolong mohon terima kasih selamat pagi siang sore malam
-    halo hai apa kabar baik buat sama punya tahun bulan hari negara luar negeri warga paspor
-    visa kedutaan besar konsulat bantuan informasi cara daftar biaya berapa syarat apakah
-    gak nggak ngga enggak ga gk tdk gimana gmn dong sih aja kok deh nih tuh yuk kak mas mbak pak bu
-    bapak ibu udah sdh blm yg dgn utk gue gw lu lo aja banget kayak gitu gini emang kalo klo
-    makasih trims oke sip siap nanya tanya jawab tau tahu bikin pakai pake dapet dapat
-    diplomasi luar digital kemlu kemenlu menlu wni kbri kjri apa saja ya iya tidak bahasa inggris
-    indonesia adakah bagaimanakah siapakah kapankah dimanakah berapakah mengurus urus hilang baru
-    """.split()
+    _words(
+        """
+        yang dan di ke dari ini itu dengan untuk tidak tak bukan ada adalah apa apakah siapa
+        kapan dimana mana bagaimana berapa mengapa kenapa saya aku kami kita kamu anda dia
+        mereka bisa dapat akan sudah belum sedang masih juga saja atau tetapi tapi karena jika
+        kalau agar supaya pada dalam oleh sebagai seperti tentang bagi antara setelah sebelum
+        ketika saat lagi sangat lebih paling harus boleh mau ingin perlu tolong mohon terima
+        kasih selamat pagi siang sore malam halo hai apa kabar baik buat sama punya tahun bulan
+        hari negara luar negeri warga paspor visa kedutaan besar konsulat bantuan informasi cara
+        daftar biaya berapa syarat apakah gak nggak ngga enggak ga gk tdk gimana gmn dong sih
+        aja kok deh nih tuh yuk kak mas mbak pak bu bapak ibu udah sdh blm yg dgn utk gue gw lu
+        lo aja banget kayak gitu gini emang kalo klo makasih trims oke sip siap nanya tanya
+        jawab tau tahu bikin pakai pake dapet dapat diplomasi luar digital kemlu kemenlu menlu
+        wni kbri kjri apa saja ya iya tidak bahasa inggris indonesia adakah bagaimanakah
+        siapakah kapankah dimanakah berapakah mengurus urus hilang baru
+        """
+    )
 )
 
 _EN_WORDS = frozenset(
-    """
-    the a an and or but of to in on at for with from by about is are was were be been being do does
-    did have has had what who whom when where why how which can could would should will shall may
-    might must i you he she we they it me my your our their this that these those there here not no
-    yes please thank thanks hello hi hey good morning afternoon evening night bye goodbye help need
-    want know tell get make find some any all more most much many very also just only if then than
-    so because as into after before during while embassy passport visa citizen citizens abroad
-    country foreign ministry apply application renew lost travel app conference digital diplomacy
-    wanna gonna gotta pls plz thx u ur im dont doesnt cant wont isnt arent whats hows wheres
-    english indonesian language speak switch fee cost price held take place happen happened
-    """.split()
+    _words(
+        """
+        the a an and or but of to in on at for with from by about is are was were be been being
+        do does did have has had what who whom when where why how which can could would should
+        will shall may might must i you he she we they it me my your our their this that these
+        those there here not no yes please thank thanks hello hi hey good morning afternoon
+        evening night bye goodbye help need want know tell get make find some any all more most
+        much many very also just only if then than so because as into after before during while
+        embassy passport visa citizen citizens abroad country foreign ministry apply application
+        renew lost travel app conference digital diplomacy wanna gonna gotta pls plz thx u ur im
+        dont doesnt cant wont isnt arent whats hows wheres english indonesian language speak
+        switch fee cost price held take place happen happened
+        """
+    )
 )
 
 _TOKEN_RE = re.compile(r"[a-zà-ÿ']+")
-_ID_AFFIX_RE = re.compile(r"^(meng|meny|mem|men|ber|ter|per|peng|pem|pen|ke|se)\w{3,}|\w{3,}(nya|kan|lah|kah|an)$")
+_ID_AFFIX_RE = re.compile(
+    r"^(meng|meny|mem|men|ber|ter|per|peng|pem|pen|ke|se)\w{3,}|\w{3,}(nya|kan|lah|kah|an)$"
+)
 _EN_AFFIX_RE = re.compile(r"\w{3,}(ing|tion|tions|ness|ment|ly|ed|ful|ous|able)$|^(th|wh)\w+")
 _NEUTRAL = frozenset({"ok", "oke", "okay", "icdd", "rcdd", "kemlu", "covid", "bali", "jakarta"})
 

@@ -40,26 +40,22 @@ def split_front_matter(raw: str, origin: str) -> tuple[dict[str, Any], str]:
     return meta, body.split("\n", 1)[1] if "\n" in body else ""
 
 
-def _strip_known_lines(text: str, meta_lines: set[str]) -> str:
-    # The title and the publisher's name stand alone on news pages; the title is carried by the
-    # chunks anyway and a lone publisher line is not content.
-    kept = [p for p in text.split("\n\n") if p.strip().lower() not in meta_lines]
-    return "\n\n".join(kept)
-
-
 def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> Document:
     cleaned = clean_text(text)
-    title = _as_str_or_none(meta.get("title"))
-    if title is None:
-        first = cleaned.split("\n\n", 1)[0].lstrip("# ").strip() if cleaned else ""
-        title = first[:200] or doc_id
+    paragraphs = cleaned.split("\n\n") if cleaned else []
     publisher = _as_str_or_none(meta.get("publisher"))
-    known = {title.lower().lstrip("# ").strip()}
-    if publisher:
-        known.add(publisher.lower())
-    body = _strip_known_lines(cleaned, known).strip()
+    title = _as_str_or_none(meta.get("title"))
+    if title is None and len(paragraphs) > 1:
+        title = paragraphs[0].lstrip("# ").strip()  # a first paragraph with text after it: heading
+    if title is not None:
+        # The heading and a lone publisher line stand apart on news pages; the title rides along
+        # with every chunk anyway and the publisher's name is not content.
+        known = {title.lower(), (publisher or "").lower()}
+        paragraphs = [p for p in paragraphs if p.lstrip("# ").strip().lower() not in known]
+    body = "\n\n".join(paragraphs).strip()
     if not body:
         raise KnowledgeInputError(f"{origin}: document '{doc_id}' has no text after cleaning")
+    title = title or body[:80]
     extra = meta.get("extra_titles") or []
     if isinstance(extra, str):
         extra = [extra]
@@ -96,7 +92,10 @@ def load_jsonl_file(path: Path) -> list[Document]:
             if not isinstance(record, dict):
                 raise KnowledgeInputError(f"{where}: each line must be a JSON object")
             for key in ("id", "text"):
-                if not isinstance(record.get(key), (str, int)) or str(record.get(key)).strip() == "":
+                if (
+                    not isinstance(record.get(key), (str, int))
+                    or str(record.get(key)).strip() == ""
+                ):
                     raise KnowledgeInputError(f"{where}: field '{key}' is missing or empty")
             meta = {k: v for k, v in record.items() if k not in ("id", "text")}
             docs.append(make_document(str(record["id"]), str(record["text"]), meta, where))

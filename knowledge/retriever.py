@@ -19,8 +19,8 @@ MODES = ("fused", "bm25", "dense")
 @dataclass(frozen=True)
 class RankingParams:
     # Defaults for the project's index, tuned on the dev split of tests/data/retrieval_questions.yml
-    # (paraphrases and cross-language questions lean on the dense side). bench/facqa.py tunes its own
-    # values on FacQA train/valid; see docs/benchmarks.md. Stored in each index's manifest.
+    # (paraphrases and cross-language questions lean on the dense side). bench/facqa.py tunes
+    # its own values on FacQA train/valid; see docs/benchmarks.md. Stored in each index's manifest.
     k1: float = 0.9
     b: float = 0.4
     dense_weight: float = 0.65
@@ -61,16 +61,22 @@ def unit_index_text(unit: Unit) -> str:
 
 
 class HybridIndex:
-    def __init__(self, units: list[Unit], index: faiss.Index, params: RankingParams | None = None) -> None:
+    def __init__(
+        self, units: list[Unit], index: faiss.Index, params: RankingParams | None = None
+    ) -> None:
         if index.ntotal != len(units):
             raise ValueError(f"{len(units)} units but {index.ntotal} vectors")
         self.units = units
         self.index = index
         self.params = params or RankingParams()
-        self.bm25 = BM25([bm25_tokens(unit_index_text(u)) for u in units], self.params.k1, self.params.b)
+        self.bm25 = BM25(
+            [bm25_tokens(unit_index_text(u)) for u in units], self.params.k1, self.params.b
+        )
         self.unit_tokens = [set(bm25_tokens(unit_index_text(u))) for u in units]
         keys: dict[str, int] = {}
-        self.group_of = np.array([keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64)
+        self.group_of = np.array(
+            [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
+        )
         self.groups = list(keys)
 
     def score_units(self, query_vector: np.ndarray, query: str) -> QueryScores:
@@ -126,8 +132,15 @@ class HybridIndex:
             if group in seen:
                 continue
             seen.add(group)
-            out.append(GroupScore(self.groups[group], float(per_unit[unit]), int(unit),
-                                  float(best_dense[group]), float(best_bm25[group])))
+            out.append(
+                GroupScore(
+                    self.groups[group],
+                    float(per_unit[unit]),
+                    int(unit),
+                    float(best_dense[group]),
+                    float(best_bm25[group]),
+                )
+            )
             if len(out) >= top:
                 break
         return out

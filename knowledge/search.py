@@ -44,8 +44,13 @@ class Hit:
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "doc_id": self.doc_id, "kind": self.kind, "score": round(self.score, 6),
-            "title": self.title, "text": self.text, "language": self.language, "source": self.source,
+            "doc_id": self.doc_id,
+            "kind": self.kind,
+            "score": round(self.score, 6),
+            "title": self.title,
+            "text": self.text,
+            "language": self.language,
+            "source": self.source,
         }
         if self.kind == "faq":
             out["faq_id"] = self.faq_id
@@ -88,7 +93,8 @@ class KnowledgeBase:
         if model.get("dim") != embedder.dim or model.get("name") != embedder.name:
             raise IndexMismatchError(
                 f"{stored.path}: built with model {model.get('name')!r} (dim {model.get('dim')}), "
-                f"but the loaded embedder is {embedder.name!r} (dim {embedder.dim}); rebuild the index"
+                f"but the loaded embedder is {embedder.name!r} (dim {embedder.dim}); "
+                "rebuild the index"
             )
         self.path = stored.path
         self.manifest = stored.manifest
@@ -141,19 +147,48 @@ class KnowledgeBase:
         answerable = is_answerable(best.dense, coverage, self.thresholds)
         return SearchResult(answerable, hits, language, {"dense": best.dense, "coverage": coverage})
 
-    def _hit(self, group: str, score: float, unit_index: int, per_unit: np.ndarray, language: str) -> Hit:
+    def _hit(
+        self, group: str, score: float, unit_index: int, per_unit: np.ndarray, language: str
+    ) -> Hit:
         unit = self.units[unit_index]
         if unit.kind == "faq":
             answers = unit.answers or {}
             lang = language if language in answers else unit.language or "id"
-            title = next((u.title for u in self.units if u.doc_id == group and u.language == lang), unit.title)
-            return Hit(group, "faq", score, title, answers.get(lang, unit.text), lang, unit.source,
-                       faq_id=unit.faq_id, answers=answers, extra=dict(unit.extra))
+            title = next(
+                (u.title for u in self.units if u.doc_id == group and u.language == lang),
+                unit.title,
+            )
+            return Hit(
+                group,
+                "faq",
+                score,
+                title,
+                answers.get(lang, unit.text),
+                lang,
+                unit.source,
+                faq_id=unit.faq_id,
+                answers=answers,
+                extra=dict(unit.extra),
+            )
         if unit.language not in (language, None):
             # Bilingual records (events) exist once per language: show the user's language.
-            same_lang = [i for i, u in enumerate(self.units) if u.doc_id == group and u.language == language]
+            same_lang = [
+                i for i, u in enumerate(self.units) if u.doc_id == group and u.language == language
+            ]
             if same_lang:
                 unit = self.units[max(same_lang, key=lambda i: per_unit[i])]
-        title = unit.title if unit.doc_id.startswith("event:") else unit.source.get("title") or unit.title
-        return Hit(group, "document", score, title, unit.text, unit.language, unit.source,
-                   extra=dict(unit.extra))
+        title = (
+            unit.title
+            if unit.doc_id.startswith("event:")
+            else unit.source.get("title") or unit.title
+        )
+        return Hit(
+            group,
+            "document",
+            score,
+            title,
+            unit.text,
+            unit.language,
+            unit.source,
+            extra=dict(unit.extra),
+        )

@@ -120,21 +120,26 @@ def write_version(
         faiss.write_index(index, str(tmp / VECTORS_FILE))
         for name in (UNITS_FILE, VECTORS_FILE):
             _fsync_file(tmp / name)
-        created = dt.datetime.now(dt.timezone.utc)
+        created = dt.datetime.now(dt.UTC)
         manifest = {
             "format_version": FORMAT_VERSION,
             "created": created.isoformat(timespec="seconds"),
             "content_hash": digest,
             "model": {**model, "dim": int(vectors.shape[1])},
-            "counts": {"units": len(units), **dict(Counter(u.kind for u in units)),
-                       "by_role": dict(Counter(u.role for u in units)),
-                       "documents": len({u.doc_id for u in units if u.kind == "document"}),
-                       "faq_entries": len({u.doc_id for u in units if u.kind == "faq"})},
+            "counts": {
+                "units": len(units),
+                **dict(Counter(u.kind for u in units)),
+                "by_role": dict(Counter(u.role for u in units)),
+                "documents": len({u.doc_id for u in units if u.kind == "document"}),
+                "faq_entries": len({u.doc_id for u in units if u.kind == "faq"}),
+            },
             "settings": settings,
             "build": info or {},
             "files": {name: _sha256(tmp / name) for name in (UNITS_FILE, VECTORS_FILE)},
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         _fsync_file(tmp / MANIFEST)
         _fsync_dir(tmp)
         final = versions / f"{created.strftime('%Y%m%dT%H%M%S%fZ')}-{digest[:12]}"
@@ -195,7 +200,8 @@ def read_version(path: Path) -> StoredIndex:
         raise IndexCorruptError(f"{path}: {MANIFEST} is not valid JSON") from exc
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexCorruptError(
-            f"{path}: format version {manifest.get('format_version')!r}, this code reads {FORMAT_VERSION}"
+            f"{path}: format version {manifest.get('format_version')!r}, "
+            f"this code reads {FORMAT_VERSION}"
         )
     for name, expected in manifest.get("files", {}).items():
         file = path / name
@@ -203,13 +209,17 @@ def read_version(path: Path) -> StoredIndex:
             raise IndexCorruptError(f"{path}: {name} is missing or does not match the manifest")
     if set(manifest.get("files", {})) != {UNITS_FILE, VECTORS_FILE}:
         raise IndexCorruptError(f"{path}: manifest does not list the index files")
-    units = [Unit.from_dict(json.loads(line)) for line in
-             (path / UNITS_FILE).read_text(encoding="utf-8").splitlines() if line]
+    units = [
+        Unit.from_dict(json.loads(line))
+        for line in (path / UNITS_FILE).read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     index = faiss.read_index(str(path / VECTORS_FILE))
     counts = manifest.get("counts", {})
     if not (index.ntotal == len(units) == counts.get("units")):
         raise IndexCorruptError(
-            f"{path}: {len(units)} units, {index.ntotal} vectors, manifest says {counts.get('units')}"
+            f"{path}: {len(units)} units, {index.ntotal} vectors, "
+            f"manifest says {counts.get('units')}"
         )
     if index.d != manifest.get("model", {}).get("dim"):
         raise IndexCorruptError(f"{path}: vectors have dimension {index.d}, manifest disagrees")
@@ -220,6 +230,7 @@ def read_current(index_root: Path) -> StoredIndex:
     version = current_version(index_root)
     if version is None or not version.is_dir():
         raise IndexMissingError(
-            f"no index at {index_root} (build one with: python -m knowledge build --index {index_root})"
+            f"no index at {index_root} "
+            f"(build one with: python -m knowledge build --index {index_root})"
         )
     return read_version(version)

@@ -1,4 +1,5 @@
-"""Tokenisation for BM25: lowercase, accents folded, punctuation dropped, Indonesian affixes stripped.
+"""Tokenisation for BM25: lowercase, accents folded, punctuation dropped, Indonesian affixes
+stripped.
 
 The stemmer is a light rule-based one in the spirit of Tala (2003): no dictionary, only particle,
 possessive, prefix and suffix rules with length guards. It is applied to every token, English ones
@@ -15,28 +16,39 @@ TOKENIZER_VERSION = "id-tala-1"
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
+
+def _words(block: str) -> list[str]:
+    return block.split()
+
+
 STOPWORDS_ID = frozenset(
-    """
-    ada adalah agar akan aku anda antara apa apakah atas atau bagaimana bagi bahkan bahwa banyak
-    beberapa begitu belum berapa bisa boleh bukan dalam dan dapat dari daripada demikian dengan di
-    dia dimana diri dong ga gak hal hanya harus hingga ia ialah ini itu jadi jika juga kalau kami
-    kamu kan kapan karena ke kenapa kepada ketika kita kok lagi lah lain maka mana masih melalui
-    mengapa mereka meski mungkin namun nggak nya oleh pada para pun saat saja sama sambil sangat
-    sebagai sebelum secara sedang seperti serta setelah siapa sih sudah supaya tak tapi telah
-    tentang terhadap tersebut tidak untuk yaitu yakni yang aja gimana dimana apanya ya yg udah
-    sebuah seorang si sang tsb dgn utk dr pd itulah inilah bagaimanakah
-    """.split()
+    _words(
+        """
+        ada adalah agar akan aku anda antara apa apakah atas atau bagaimana bagi bahkan bahwa
+        banyak beberapa begitu belum berapa bisa boleh bukan dalam dan dapat dari daripada
+        demikian dengan di dia dimana diri dong ga gak hal hanya harus hingga ia ialah ini itu
+        jadi jika juga kalau kami kamu kan kapan karena ke kenapa kepada ketika kita kok lagi
+        lah lain maka mana masih melalui mengapa mereka meski mungkin namun nggak nya oleh pada
+        para pun saat saja sama sambil sangat sebagai sebelum secara sedang seperti serta
+        setelah siapa sih sudah supaya tak tapi telah tentang terhadap tersebut tidak untuk
+        yaitu yakni yang aja gimana dimana apanya ya yg udah sebuah seorang si sang tsb dgn utk
+        dr pd itulah inilah bagaimanakah
+        """
+    )
 )
 
 STOPWORDS_EN = frozenset(
-    """
-    a about above after again all am an and any are as at be been before being below between both
-    but by can could did do does doing down during each few for from further had has have having he
-    her here hers him his how i if in into is it its itself just me more most my no nor not of off
-    on once only or other our ours out over own same she should so some such than that the their
-    theirs them then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours please tell know
-    """.split()
+    _words(
+        """
+        a about above after again all am an and any are as at be been before being below between
+        both but by can could did do does doing down during each few for from further had has
+        have having he her here hers him his how i if in into is it its itself just me more most
+        my no nor not of off on once only or other our ours out over own same she should so some
+        such than that the their theirs them then there these they this those through to too
+        under until up very was we were what when where which while who whom why will with would
+        you your yours please tell know
+        """
+    )
 )
 
 STOPWORDS = STOPWORDS_ID | STOPWORDS_EN
@@ -66,12 +78,22 @@ def _strip_suffix(word: str, suffixes: tuple[str, ...]) -> str:
 def _strip_first_prefix(word: str) -> tuple[str, bool]:
     # Order matters: longest prefixes first; nasal prefixes restore the dropped initial sound.
     rules = (
-        ("meny", "s"), ("peny", "s"), ("meng", ""), ("peng", ""), ("mem", "p"), ("pem", "p"),
-        ("men", ""), ("pen", ""), ("me", ""), ("di", ""), ("ter", ""), ("ke", ""),
+        ("meny", "s"),
+        ("peny", "s"),
+        ("meng", ""),
+        ("peng", ""),
+        ("mem", "p"),
+        ("pem", "p"),
+        ("men", ""),
+        ("pen", ""),
+        ("me", ""),
+        ("di", ""),
+        ("ter", ""),
+        ("ke", ""),
     )
     for prefix, restore in rules:
         if word.startswith(prefix):
-            rest = restore + word[len(prefix):]
+            rest = restore + word[len(prefix) :]
             if len(rest) >= _MIN_STEM + 1:
                 if prefix in ("mem", "pem") and rest[1:2] not in ("a", "e", "i", "o", "u"):
                     rest = rest[1:]  # 'membangun' -> 'bangun', not 'pbangun'
@@ -82,7 +104,7 @@ def _strip_first_prefix(word: str) -> tuple[str, bool]:
 def _strip_second_prefix(word: str) -> str:
     for prefix in ("ber", "per", "be", "pe"):
         if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM + 1:
-            return word[len(prefix):]
+            return word[len(prefix) :]
     return word
 
 

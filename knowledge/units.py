@@ -11,10 +11,24 @@ from knowledge.records import Document, FaqEntry, Unit
 EVENT_PREFIX = "event:"
 
 _EVENT_LABELS = {
-    "id": {"date": "Tanggal", "place": "Tempat", "format": "Format", "organisers": "Penyelenggara",
-           "speakers": "Pembicara", "outcome": "Hasil", "aliases": "Disebut juga"},
-    "en": {"date": "Date", "place": "Place", "format": "Format", "organisers": "Organisers",
-           "speakers": "Speakers", "outcome": "Outcome", "aliases": "Also called"},
+    "id": {
+        "date": "Tanggal",
+        "place": "Tempat",
+        "format": "Format",
+        "organisers": "Penyelenggara",
+        "speakers": "Pembicara",
+        "outcome": "Hasil",
+        "aliases": "Disebut juga",
+    },
+    "en": {
+        "date": "Date",
+        "place": "Place",
+        "format": "Format",
+        "organisers": "Organisers",
+        "speakers": "Speakers",
+        "outcome": "Outcome",
+        "aliases": "Also called",
+    },
 }
 
 
@@ -49,12 +63,34 @@ def faq_units(entry: FaqEntry) -> list[Unit]:
         title = entry.questions[lang][0]
         for index, question in enumerate(entry.questions[lang]):
             units.append(
-                Unit(f"{entry.faq_id}#q-{lang}-{index}", "faq", entry.faq_id, "question", lang,
-                     title, question, source, entry.faq_id, answers, extra)
+                Unit(
+                    f"{entry.faq_id}#q-{lang}-{index}",
+                    "faq",
+                    entry.faq_id,
+                    "question",
+                    lang,
+                    title,
+                    question,
+                    source,
+                    entry.faq_id,
+                    answers,
+                    extra,
+                )
             )
         units.append(
-            Unit(f"{entry.faq_id}#a-{lang}", "faq", entry.faq_id, "answer", lang,
-                 title, entry.answers[lang], source, entry.faq_id, answers, extra)
+            Unit(
+                f"{entry.faq_id}#a-{lang}",
+                "faq",
+                entry.faq_id,
+                "answer",
+                lang,
+                title,
+                entry.answers[lang],
+                source,
+                entry.faq_id,
+                answers,
+                extra,
+            )
         )
     return units
 
@@ -65,7 +101,7 @@ def _event_text(event: dict[str, Any], lang: str) -> str:
     if event["aliases"]:
         parts.append(f"{labels['aliases']}: {', '.join(event['aliases'])}.")
     if event.get("date"):
-        date = event["date"] + (f" – {event['end_date']}" if event.get("end_date") else "")
+        date = event["date"] + (f" - {event['end_date']}" if event.get("end_date") else "")
         parts.append(f"{labels['date']}: {date}.")
     if event.get("date_note"):
         parts.append(event["date_note"][lang])
@@ -97,7 +133,16 @@ def event_units(event: dict[str, Any], params: ChunkParams) -> list[Unit]:
         title = event["name"][lang]
         for index, chunk in enumerate(chunk_text(_event_text(event, lang), params)):
             units.append(
-                Unit(f"{doc_id}#{lang}-{index}", "document", doc_id, "chunk", lang, title, chunk,
-                     source, extra=extra)
+                Unit(
+                    f"{doc_id}#{lang}-{index}",
+                    "document",
+                    doc_id,
+                    "chunk",
+                    lang,
+                    title,
+                    chunk,
+                    source,
+                    extra=extra,
+                )
             )
     return units

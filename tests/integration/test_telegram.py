@@ -85,13 +85,29 @@ def test_start_greets_in_the_users_telegram_language_and_shows_the_menu(
 def test_a_question_is_answered_with_its_sources(
     running_stack: RunningStack, user: TelegramUser
 ) -> None:
-    user.send("Kapan ICDD diadakan?")
+    question = "Kapan ICDD diadakan?"
+    user.send(question)
     [answer] = user.replies(count_at_least(1), settle=1.0)
     shown = visible(answer)
     assert "16 November 2021" in shown
     assert "\n\nSumber:\n• " in shown
-    assert re.search(r'<a href="https?://[^"]+">[^<]+</a>', answer["text"]), answer["text"]
-    assert user_turns(running_stack, user) == ["Kapan ICDD diadakan?"]
+    # The same sources as the API gives, each a link when it has a URL.
+    [api_message] = running_stack.chat(f"src-{secrets.token_hex(4)}", question).body["messages"]
+    assert api_message["sources"]
+    for source in api_message["sources"]:
+        assert source["title"] in shown
+        if source["url"]:
+            assert f'<a href="{html.escape(source["url"])}">' in answer["text"]
+    assert user_turns(running_stack, user) == [question]
+
+
+def test_source_links_are_clickable(running_stack: RunningStack, user: TelegramUser) -> None:
+    user.command("/menu")
+    [menu] = user.replies(with_buttons)
+    user.press(menu, "Darurat")
+    [answer] = user.replies(count_at_least(1), settle=1.0)
+    assert "KBRI/KJRI" in visible(answer)
+    assert re.search(r'\n• <a href="https://[^"<>]+">[^<]+</a> \(\d{4}-\d\d-\d\d\)', answer["text"])
 
 
 def test_english_questions_are_answered_in_english(

@@ -49,8 +49,9 @@ class ExplodingEmbedder(FakeEmbedder):
         return self._embed(texts)
 
 
-def make_knowledge_folder(target: Path, documents: tuple[str, ...] = ("001_f7c03f9f912ae368",
-                                                                        "003_7aea6fd6eed808b3")) -> Path:
+def make_knowledge_folder(
+    target: Path, documents: tuple[str, ...] = ("001_f7c03f9f912ae368", "003_7aea6fd6eed808b3")
+) -> Path:
     """A knowledge/-style folder: real source documents + the fixture FAQ and events."""
     (target / "documents").mkdir(parents=True)
     for doc_id in documents:

@@ -31,7 +31,10 @@ def faq_hit() -> SimpleNamespace:
         language="id",
         source=ICDD_SOURCE,
         faq_id="event-icdd-overview",
-        answers={"id": "ICDD diadakan 16 November 2021.", "en": "ICDD was held on 16 November 2021."},
+        answers={
+            "id": "ICDD diadakan 16 November 2021.",
+            "en": "ICDD was held on 16 November 2021.",
+        },
     )
 
 
@@ -106,7 +109,9 @@ async def test_missing_index_or_broken_search_still_answers_honestly(install: An
 
 async def test_document_hit_in_other_language_says_so(install: Any) -> None:
     install(FakeKB([document_hit("id")]))
-    dispatcher = await run(make_tracker("where was it held", "ask_question", slots={"language": "en"}))
+    dispatcher = await run(
+        make_tracker("where was it held", "ask_question", slots={"language": "en"})
+    )
     [text] = texts(dispatcher)
     assert text.startswith('From the document "Kemlu Tingkatkan Kerja Sama" (the source is in')
     assert len(text) < 600

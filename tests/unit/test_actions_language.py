@@ -62,9 +62,7 @@ def test_lang_command_works_whatever_the_intent() -> None:
 
 def test_switch_words_outside_a_switch_request_do_not_switch() -> None:
     # "inggris" in a question about England is not a request to speak English.
-    result = resolve_language(
-        "visa ke inggris gimana?", "ask_visa", [], None, "id", lambda _: "id"
-    )
+    result = resolve_language("visa ke inggris gimana?", "ask_visa", [], None, "id", lambda _: "id")
     assert result == "id"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,8 +13,10 @@ from knowledge.units import document_units
 
 
 def test_split_keeps_titles_and_initials_inside_sentences() -> None:
-    text = ("Acara diisi oleh Dr. Ayu Larasati, S.Sos., M.Ikom. dan H.E. Chalief Akbar. "
-            "Narasumber lain adalah Aisyah M. Allamanda dari Kemlu. Apakah itu jelas? Ya!")
+    text = (
+        "Acara diisi oleh Dr. Ayu Larasati, S.Sos., M.Ikom. dan H.E. Chalief Akbar. "
+        "Narasumber lain adalah Aisyah M. Allamanda dari Kemlu. Apakah itu jelas? Ya!"
+    )
     assert split_sentences(text) == [
         "Acara diisi oleh Dr. Ayu Larasati, S.Sos., M.Ikom. dan H.E. Chalief Akbar.",
         "Narasumber lain adalah Aisyah M. Allamanda dari Kemlu.",
@@ -23,7 +27,9 @@ def test_split_keeps_titles_and_initials_inside_sentences() -> None:
 
 def test_paragraph_breaks_end_sentences() -> None:
     assert split_sentences("Judul tanpa titik\n\nKalimat satu. Kalimat dua.") == [
-        "Judul tanpa titik", "Kalimat satu.", "Kalimat dua.",
+        "Judul tanpa titik",
+        "Kalimat satu.",
+        "Kalimat dua.",
     ]
 
 
@@ -35,7 +41,7 @@ def test_chunks_are_sentence_aligned_and_overlap_by_one_sentence() -> None:
     for piece in split:
         assert all(s in sentences for s in piece)  # no sentence is cut
         assert len(" ".join(piece).split()) <= 30
-    for before, after in zip(split, split[1:], strict=False):
+    for before, after in itertools.pairwise(split):
         assert after[0] == before[-1]  # one sentence of overlap
     assert split[0][0] == sentences[0] and split[-1][-1] == sentences[-1]
 
@@ -48,8 +54,14 @@ def test_overlong_sentence_is_split_by_words() -> None:
 
 
 def test_document_chunks_carry_their_title() -> None:
-    doc = Document("d1", "Judul Dokumen", "Kalimat pertama. " * 30, "id", Source("Judul Dokumen"),
-                   extra_titles=("Document title",))
+    doc = Document(
+        "d1",
+        "Judul Dokumen",
+        "Kalimat pertama. " * 30,
+        "id",
+        Source("Judul Dokumen"),
+        extra_titles=("Document title",),
+    )
     units = document_units(doc, ChunkParams(max_words=20))
     assert len(units) > 1
     for index, unit in enumerate(units):

@@ -15,30 +15,49 @@ PROJECT_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 # Markers of the widgets, ads and unrelated related-news stories in the source pages.
 DEBRIS = [
-    r"BERITA TERKAIT", r"BERITA LAINNYA", r"\bIklan\b", r"\bNotification\b", "×",
-    r"Berita Terbaru", r"Last Updated", r"nozzle", r"SPBU", r"Valas", r"Dipasena",
-    r"Kantar Millward", r"Infrastructure Finance", r"By Admin", r"\(marpa\)", r"\(p/ab\)",
+    r"BERITA TERKAIT",
+    r"BERITA LAINNYA",
+    r"\bIklan\b",
+    r"\bNotification\b",
+    "\u00d7",
+    r"Berita Terbaru",
+    r"Last Updated",
+    r"nozzle",
+    r"SPBU",
+    r"Valas",
+    r"Dipasena",
+    r"Kantar Millward",
+    r"Infrastructure Finance",
+    r"By Admin",
+    r"\(marpa\)",
+    r"\(p/ab\)",
 ]
 
 
 @pytest.fixture(scope="module")
 def project_chunks() -> list[str]:
     units, _ = collect_units(PROJECT_KNOWLEDGE)
-    chunks = [u.embed_text() for u in units if u.kind == "document" and not u.doc_id.startswith("event:")]
+    chunks = [
+        u.embed_text() for u in units if u.kind == "document" and not u.doc_id.startswith("event:")
+    ]
     assert len(chunks) >= 5
     return chunks
 
 
 @pytest.mark.parametrize("pattern", DEBRIS)
-def test_no_debris_in_any_chunk_of_the_real_documents(project_chunks: list[str], pattern: str) -> None:
+def test_no_debris_in_any_chunk_of_the_real_documents(
+    project_chunks: list[str], pattern: str
+) -> None:
     offending = [c for c in project_chunks if re.search(pattern, c, re.IGNORECASE)]
     assert not offending, f"{pattern!r} reached a chunk: {offending[0][:200]}"
 
 
 def test_the_raw_documents_do_contain_the_debris() -> None:
     # Guards the test above: it must be checking text that had debris to begin with.
-    raw = "".join(p.read_text(encoding="utf-8") for p in (PROJECT_KNOWLEDGE / "documents").glob("*.md"))
-    for pattern in (r"BERITA TERKAIT", r"\bIklan\b", r"\bNotification\b", "×", r"nozzle"):
+    raw = "".join(
+        p.read_text(encoding="utf-8") for p in (PROJECT_KNOWLEDGE / "documents").glob("*.md")
+    )
+    for pattern in (r"BERITA TERKAIT", r"\bIklan\b", r"\bNotification\b", "\u00d7", r"nozzle"):
         assert re.search(pattern, raw), pattern
 
 
@@ -56,7 +75,7 @@ def test_real_content_survives() -> None:
 
 def test_clean_text_cuts_related_news_and_widgets() -> None:
     page = (
-        "Notification\n\n×\n\nIklan\n\nJudul Berita\n\nRabu, 17 November 2021 | 16:14 WIB "
+        "Notification\n\n\u00d7\n\nIklan\n\nJudul Berita\n\nRabu, 17 November 2021 | 16:14 WIB "
         "Last Updated 2021-11-17T09:14:42Z\n\nIsi berita pertama.\n\nIsi berita kedua.(ab)\n\n"
         "BERITA TERKAIT\n\nHarga BBM naik\n\nSelang SPBU akan dipasang alat digital"
     )

@@ -1,0 +1,65 @@
+"""Every reply exists in both languages, and the domain and the action server agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+from actions.texts import TEXTS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _language_of(variation: dict) -> str | None:
+    for condition in variation.get("condition") or []:
+        if condition.get("type") == "slot" and condition.get("name") == "language":
+            return condition.get("value")
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
+def test_response_has_one_variation_per_language(name: str) -> None:
+    variations = DOMAIN["responses"][name]
+    assert sorted(_language_of(v) for v in variations) == ["en", "id"]
+    by_language = {_language_of(v): v for v in variations}
+    # Same buttons (payloads) and the same fallback flag whatever the language.
+    payloads = {
+        lang: [b["payload"] for b in v.get("buttons", [])] for lang, v in by_language.items()
+    }
+    assert payloads["id"] == payloads["en"]
+    customs = {lang: v.get("custom") for lang, v in by_language.items()}
+    assert (customs["id"] or {}).get("duta", {}).get("fallback") == (customs["en"] or {}).get(
+        "duta", {}
+    ).get("fallback")
+
+
+def test_no_answer_responses_are_marked_fallback() -> None:
+    for variation in DOMAIN["responses"]["utter_out_of_scope"]:
+        assert variation["custom"]["duta"]["fallback"] is True
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_action_text_exists_in_both_languages_with_the_same_placeholders(key: str) -> None:
+    entry = TEXTS[key]
+    assert set(entry) == {"id", "en"}
+    assert all(text.strip() for text in entry.values())
+    assert set(PLACEHOLDER.findall(entry["id"])) == set(PLACEHOLDER.findall(entry["en"]))
+
+
+def test_domain_actions_are_exactly_the_served_actions() -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    served = {a.name for a in executor.list_actions()}
+    assert served == set(DOMAIN["actions"])
+
+
+def test_intents_in_rules_and_nlu_are_declared() -> None:
+    nlu = yaml.safe_load((ROOT / "training_data" / "nlu.yml").read_text(encoding="utf-8"))
+    trained = {block["intent"] for block in nlu["nlu"] if "intent" in block}
+    assert trained == set(DOMAIN["intents"])

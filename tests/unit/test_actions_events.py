@@ -1,0 +1,97 @@
+"""action_events: events by name, by year, all, and an honest "what's next"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import content
+from actions.events import ActionEvents, answer_next, events_named
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+
+
+async def ask(text: str, intent: str = "ask_events", language: str = "en", entities=None):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent, entities, slots={"language": language})
+    assert await ActionEvents().run(dispatcher, tracker, {}) == []
+    return dispatcher
+
+
+async def test_event_by_name_has_its_facts_and_source() -> None:
+    dispatcher = await ask("tell me about the RCDD")
+    [text] = texts(dispatcher)
+    assert "10 September 2019" in text and "Jakarta Message" in text
+    assert duta(dispatcher)["sources"][0]["url"].startswith("https://jakartaglobe.id/")
+
+
+async def test_event_in_indonesian_uses_indonesian_roles_and_dates() -> None:
+    dispatcher = await ask("ceritain acara ICDD dong", language="id")
+    [text] = texts(dispatcher)
+    assert "Selasa, 16 November 2021" in text
+    assert "Menteri Luar Negeri RI" in text and "Bali Message" in text
+
+
+async def test_acronym_alone_names_every_event_it_belongs_to() -> None:
+    dispatcher = await ask("workshop STEKOM itu apa", language="id")
+    [text] = texts(dispatcher)
+    # Day 8 and day 10, separated by a blank line (the REST channel sends two messages).
+    assert "Hari ke-8" in text and "Hari ke-10" in text and "\n\n" in text
+    assert len(duta(dispatcher)["sources"]) == 2
+
+
+async def test_year_with_one_event_describes_it() -> None:
+    dispatcher = await ask("what happened in 2021?")
+    assert "16 November 2021" in texts(dispatcher)[0]
+
+
+async def test_year_without_events_says_so_and_lists_what_is_known() -> None:
+    dispatcher = await ask("acara tahun 2015 apa", language="id")
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert message["text"].startswith("Saya tidak punya catatan acara diplomasi digital pada 2015")
+    assert len(message["buttons"]) == len(content.events())
+
+
+async def test_button_payload_names_the_event_by_id() -> None:
+    dispatcher = await ask(
+        '/ask_events{"event": "rcdd-2019"}', entities=[entity("event", "rcdd-2019")]
+    )
+    assert "Regional Conference on Digital Diplomacy" in texts(dispatcher)[0]
+
+
+async def test_all_events_are_listed_with_buttons() -> None:
+    dispatcher = await ask("what events are there?")
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert all(e["name"]["en"] in message["text"] for e in content.events())
+    assert {b["payload"] for b in message["buttons"]} == {
+        f'/ask_events{{"event": "{e["id"]}"}}' for e in content.events()
+    }
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_nothing_upcoming_is_said_honestly(language: str) -> None:
+    dispatcher = CollectingDispatcher()
+    answer_next(dispatcher, content.events(), language, dt.date(2030, 1, 1))
+    [text] = texts(dispatcher)
+    assert ("belum punya informasi" in text) == (language == "id")
+    assert "2021" in text and "kemlu.go.id" in text
+    assert duta(dispatcher)["fallback"] is False
+
+
+def test_an_announced_event_is_next() -> None:
+    future = {
+        "id": "icdd-2031",
+        "name": {"id": "ICDD 2031", "en": "ICDD 2031"},
+        "date": dt.date(2031, 5, 2),
+        "source": {"title": "Announcement", "url": None, "date": "2030-12-01"},
+    }
+    dispatcher = CollectingDispatcher()
+    answer_next(dispatcher, (*content.events(), future), "en", dt.date(2030, 1, 1))
+    [text] = texts(dispatcher)
+    assert "ICDD 2031: 2 May 2031" in text
+
+
+def test_names_match_whole_words_only() -> None:
+    assert events_named("apa itu icdd?", content.events())[0]["id"] == "icdd-2021"
+    assert events_named("ricddle", content.events()) == []

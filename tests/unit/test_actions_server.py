@@ -1,0 +1,88 @@
+"""The action server: /index/status before and after loading, and a real `python -m actions`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from actions import knowledge_base
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state() -> Iterator[None]:
+    knowledge_base.reset_for_tests()
+    yield
+    knowledge_base.reset_for_tests()
+
+
+def test_status_is_503_until_loaded_then_the_manifest() -> None:
+    assert knowledge_base.status() == (503, {"loaded": False, "error": "loading"})
+    knowledge_base.set_for_tests(SimpleNamespace(manifest={"content_hash": "abc"}))
+    assert knowledge_base.status() == (200, {"content_hash": "abc"})
+
+
+def test_failed_load_is_reported_not_raised(tmp_path: Path) -> None:
+    assert knowledge_base.load(str(tmp_path / "no-index")) is None
+    code, body = knowledge_base.status()
+    assert code == 503 and body["loaded"] is False and body["error"] != "loading"
+    assert knowledge_base.wait(0) is None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, dict | list]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_python_m_actions_serves_health_actions_and_index_status(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "ACTION_SERVER_PORT": str(port), "DUTA_INDEX_DIR": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "actions"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert _get(f"{base}/health") == (200, {"status": "ok"})
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "action server did not start"
+                time.sleep(0.3)
+        code, actions = _get(f"{base}/actions")
+        assert code == 200 and {"name": "action_answer_from_knowledge"} in actions
+        # An empty index folder: the server stays up and says why it cannot answer.
+        deadline = time.monotonic() + 60
+        while (status := _get(f"{base}/index/status"))[1].get("error") == "loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        assert status[0] == 503 and status[1]["loaded"] is False
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

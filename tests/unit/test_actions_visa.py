@@ -1,0 +1,174 @@
+"""The visa form: reading typed answers, digressions, re-asking, and the dated answer."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import visa_terms
+from actions.visa import (
+    VISA_SLOTS,
+    ActionAskVisaPurpose,
+    ActionResetVisa,
+    ActionVisaAnswer,
+    ValidateVisaForm,
+    answer_plan,
+)
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "purpose", "nationality"),
+    [
+        ("saya orang jerman mau liburan ke bali", "to_indonesia", "tourism", "other"),
+        ("temen saya dari malaysia mau jalan2 ke jogja", "to_indonesia", "tourism", "asean"),
+        ("saya WNI mau kuliah ke luar negeri", "abroad", "other", None),
+        ("I'm Indonesian, going to Japan", "abroad", None, "other"),
+        ("my parents want to visit me in Bali", "to_indonesia", None, None),
+        ("australian citizen, business trip", "to_indonesia", "business", "other"),
+        ("bukan negara asean", None, None, "other"),
+        ("we're from singapore", "to_indonesia", None, "asean"),
+        ("timor leste", None, None, None),
+        ("hmm entahlah", None, None, None),
+    ],
+)
+def test_readers(text: str, direction: str | None, purpose: str | None, nationality: str | None):
+    assert visa_terms.direction(text) == direction
+    assert visa_terms.purpose(text) == purpose
+    assert visa_terms.nationality(text) == nationality
+
+
+async def extract_all(tracker) -> tuple[dict, CollectingDispatcher]:
+    form, dispatcher, found = ValidateVisaForm(), CollectingDispatcher(), {}
+    for slot in VISA_SLOTS:
+        found.update(await getattr(form, f"extract_{slot}")(dispatcher, tracker, {}))
+    return found, dispatcher
+
+
+async def test_opening_question_fills_what_it_can() -> None:
+    tracker = make_tracker("saya orang jerman mau liburan ke bali, perlu visa?", "ask_visa")
+    found, dispatcher = await extract_all(tracker)
+    assert found == {
+        "visa_direction": "to_indonesia",
+        "visa_purpose": "tourism",
+        "visa_nationality": "other",
+    }
+    assert dispatcher.messages == []
+
+
+async def test_digression_fills_nothing_so_the_form_rejects() -> None:
+    # A question about Malaysia's embassy must not be read as the nationality answer.
+    tracker = make_tracker(
+        "nomor KBRI malaysia berapa?",
+        "ask_question",
+        slots={"requested_slot": "visa_nationality", "visa_direction": "to_indonesia"},
+    )
+    found, dispatcher = await extract_all(tracker)
+    assert found == {}
+    assert dispatcher.messages == []
+
+
+async def test_unreadable_answer_is_reasked() -> None:
+    tracker = make_tracker(
+        "hmm entahlah", "inform", slots={"requested_slot": "visa_purpose", "language": "en"}
+    )
+    found, dispatcher = await extract_all(tracker)
+    assert found == {"visa_purpose": None}
+    assert texts(dispatcher) == [
+        "Sorry, I couldn't read that answer. Please pick one of the buttons."
+    ]
+
+
+async def test_button_entity_wins_and_earlier_answers_stay() -> None:
+    tracker = make_tracker(
+        '/inform{"visa_nationality": "asean"}',
+        "inform",
+        [entity("visa_nationality", "asean")],
+        slots={"requested_slot": "visa_nationality", "visa_direction": "to_indonesia"},
+    )
+    found, _ = await extract_all(tracker)
+    assert found == {"visa_nationality": "asean"}
+
+
+async def test_indonesians_going_abroad_are_asked_nothing_more() -> None:
+    form = ValidateVisaForm()
+    abroad = make_tracker(slots={"visa_direction": "abroad"})
+    visitor = make_tracker(slots={"visa_direction": "to_indonesia"})
+    dispatcher = CollectingDispatcher()
+    assert await form.required_slots(list(VISA_SLOTS), dispatcher, abroad, {}) == ["visa_direction"]
+    assert await form.required_slots(list(VISA_SLOTS), dispatcher, visitor, {}) == list(VISA_SLOTS)
+
+
+def test_hand_typed_payload_values_are_rejected() -> None:
+    form, dispatcher, tracker = ValidateVisaForm(), CollectingDispatcher(), make_tracker()
+    assert form.validate_visa_purpose("smuggling", dispatcher, tracker, {}) == {
+        "visa_purpose": None
+    }
+    assert form.validate_visa_purpose("business", dispatcher, tracker, {}) == {
+        "visa_purpose": "business"
+    }
+
+
+@pytest.mark.parametrize(
+    ("slots", "faq_id"),
+    [
+        (("abroad", None, None), "visa-indonesians-going-abroad"),
+        (("to_indonesia", "tourism", "asean"), "visa-asean-visa-free"),
+        (("to_indonesia", "tourism", "other"), "visa-foreign-visitor-options"),
+        (("to_indonesia", "business", "asean"), "visa-official-evisa-site"),
+        (("to_indonesia", "other", "other"), "visa-official-evisa-site"),
+    ],
+)
+def test_answer_plan(slots: tuple, faq_id: str) -> None:
+    assert answer_plan(*slots)[1] == [faq_id]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("purpose", ["tourism", "business"])
+@pytest.mark.parametrize("nationality", ["asean", "other"])
+async def test_visitor_answer_is_dated_with_official_link_and_clears_the_form(
+    language: str, purpose: str, nationality: str
+) -> None:
+    slots = {
+        "language": language,
+        "visa_direction": "to_indonesia",
+        "visa_purpose": purpose,
+        "visa_nationality": nationality,
+    }
+    dispatcher = CollectingDispatcher()
+    events = await ActionVisaAnswer().run(dispatcher, make_tracker(slots=slots), {})
+    [text] = texts(dispatcher)
+    assert "evisa.imigrasi.go.id" in text
+    assert "2024" in text
+    assert ("konfirmasikan" in text) == (language == "id")
+    meta = duta(dispatcher)
+    assert meta["fallback"] is False and meta["sources"][0]["title"]
+    assert events == [SlotSet(slot, None) for slot in VISA_SLOTS]
+
+
+async def test_indonesian_going_abroad_is_sent_to_the_destination_embassy() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"language": "en", "visa_direction": "abroad"})
+    await ActionVisaAnswer().run(dispatcher, tracker, {})
+    [text] = texts(dispatcher)
+    assert "destination country" in text and "Safe Travel" in text
+
+
+async def test_question_offers_one_button_per_value() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskVisaPurpose().run(dispatcher, make_tracker(slots={"language": "en"}), {})
+    [message] = dispatcher.messages
+    assert message["text"] == "What is the purpose of the visit?"
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/inform{"visa_purpose": "tourism"}',
+        '/inform{"visa_purpose": "business"}',
+        '/inform{"visa_purpose": "other"}',
+    ]
+
+
+async def test_reset_leaves_the_form_and_forgets_answers() -> None:
+    events = await ActionResetVisa().run(CollectingDispatcher(), make_tracker(), {})
+    assert events[0] == ActiveLoop(None)
+    assert {e["name"] for e in events[1:]} == {"requested_slot", *VISA_SLOTS}
+    assert all(e["value"] is None for e in events[1:])

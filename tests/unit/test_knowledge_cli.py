@@ -1,0 +1,141 @@
+"""The command line contract (shared design.md, "Contracts"), run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.knowledge_testkit import DOCUMENTS_DIR, PROJECT_ROOT
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "knowledge", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("cli")
+    source = base / "docs"
+    source.mkdir()
+    # A plain folder of .txt/.md/.jsonl, as the contract says, plus one real source document.
+    (source / "safe-travel.txt").write_text(
+        "Aplikasi Safe Travel\n\nSafe Travel adalah aplikasi Kemlu untuk melindungi WNI "
+        "di luar negeri. "
+        "Tombol darurat terhubung ke KBRI terdekat.",
+        encoding="utf-8",
+    )
+    records = [
+        {
+            "id": "visa-b1",
+            "title": "e-VOA",
+            "text": "The e-VOA visa on arrival allows a 30-day stay.",
+            "url": "https://evisa.imigrasi.go.id",
+        },
+        {"id": "peduli", "title": "Peduli WNI", "text": "Peduli WNI adalah portal lapor diri WNI."},
+    ]
+    (source / "records.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    shutil.copy(DOCUMENTS_DIR / "001_f7c03f9f912ae368.md", source)
+    index = base / "index"
+    done = run("build", "--source", str(source), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert "built" in done.stdout and (index / "current").is_symlink()
+    return index
+
+
+def test_search_single_query_json(built: Path) -> None:
+    done = run(
+        "search",
+        "--index",
+        str(built),
+        "--k",
+        "3",
+        "--json",
+        "how long can I stay with a visa on arrival",
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["query"] == "how long can I stay with a visa on arrival"
+    assert 1 <= len(record["hits"]) <= 3
+    hit = record["hits"][0]
+    assert {"doc_id", "kind", "score", "title", "text", "source"} <= set(hit)
+    assert hit["doc_id"] == "visa-b1" and hit["kind"] == "document" and hit["title"] == "e-VOA"
+    assert hit["source"]["url"] == "https://evisa.imigrasi.go.id"
+    assert isinstance(hit["score"], float)
+
+
+def test_search_queries_file_one_json_line_each(built: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.txt"
+    queries.write_text(
+        "aplikasi perlindungan WNI\n\nSmart Embassy KBRI Singapura\nportal lapor diri\n",
+        encoding="utf-8",
+    )
+    done = run("search", "--index", str(built), "--k", "2", "--queries", str(queries))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [x["query"] for x in lines] == [
+        "aplikasi perlindungan WNI",
+        "Smart Embassy KBRI Singapura",
+        "portal lapor diri",
+    ]
+    assert [x["hits"][0]["doc_id"] for x in lines] == [
+        "safe-travel",
+        "001_f7c03f9f912ae368",
+        "peduli",
+    ]
+    assert all(h["kind"] in ("faq", "document") for x in lines for h in x["hits"])
+
+
+def test_default_index_comes_from_the_environment(built: Path) -> None:
+    done = run("search", "--json", "Safe Travel", env={"DUTA_INDEX_DIR": str(built)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hits"][0]["doc_id"] == "safe-travel"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("build", "--source", "/no/such/folder", "--index", "{tmp}/i"), "source folder not found"),
+        (("search", "--index", "{tmp}/none", "ICDD"), "no index at"),
+        (("search", "--index", "{tmp}/none"), "give either a query or --queries"),
+        (
+            ("search", "--index", "{tmp}/none", "--queries", "{tmp}/missing.txt"),
+            "queries file not found",
+        ),
+        (("search", "--k", "0", "ICDD"), "--k must be a positive number"),
+        (("search", "   "), "the query is empty"),
+        (("build", "--source", "{tmp}/bad", "--index", "{tmp}/i"), "bad.jsonl:1"),
+        (("eval", "--questions", "{tmp}/missing.yml"), "question file not found"),
+    ],
+)
+def test_user_mistakes_exit_2_without_traceback(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "bad.jsonl").write_text('{"id": 1, "text": }\n', encoding="utf-8")
+    done = run(*(a.format(tmp=tmp_path) for a in args))
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_corrupt_index_is_refused(built: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    subprocess.run(["cp", "-a", str(built), str(copy)], check=True)
+    vectors = next((copy / "versions").iterdir()) / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-100])
+    done = run("search", "--index", str(copy), "ICDD")
+    assert done.returncode == 2 and "does not match the manifest" in done.stderr

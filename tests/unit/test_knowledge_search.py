@@ -1,0 +1,95 @@
+"""Search with the real multilingual-e5-small over a small index of real documents + fixture FAQ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.builder import build_index
+from knowledge.search import KnowledgeBase, shared_embedder
+from tests.unit.knowledge_testkit import make_knowledge_folder
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return shared_embedder()  # loaded once per test session
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory, embedder) -> KnowledgeBase:
+    base = tmp_path_factory.mktemp("kb")
+    source = make_knowledge_folder(base / "knowledge")
+    build_index(source, base / "index", embedder)
+    return KnowledgeBase.load(base / "index", embedder=embedder)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ICDD tahun 2021 diadain kapan sih?", "fixture-icdd-when"),
+        ("When did the ICDD conference in Bali happen?", "fixture-icdd-when"),
+        ("aplikasi kemenlu buat lindungi wni di luar negeri", "fixture-safe-travel-what"),
+        ("nomor telepon darurat kemlu berapa", "fixture-hotline"),
+        ("Berapa juta penduduk Indonesia menggunakan internet?", "001_f7c03f9f912ae368"),
+        ("RCDD Jakarta Message", "event:fixture-rcdd-2019"),
+    ],
+)
+def test_right_record_first_and_answerable(kb: KnowledgeBase, query: str, expected: str) -> None:
+    result = kb.search(query, k=5)
+    assert result.hits[0].doc_id == expected, [h.doc_id for h in result.hits]
+    assert result.answerable
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "set an alarm for 6 am tomorrow",
+        "putar lagu dangdut terbaru dong",
+        "will it rain in Surabaya this afternoon?",
+        "pesan meja untuk dua orang di restoran padang",
+        "what films are showing at the cinema tonight",
+        "Pemerintah siapkan digitalisasi nozzle BBM di SPBU",  # debris of document 001
+    ],
+)
+def test_out_of_scope_gets_no_answer(kb: KnowledgeBase, query: str) -> None:
+    result = kb.search(query, k=5)
+    assert not result.answerable, (result.signals, [h.doc_id for h in result.hits])
+    assert all("nozzle" not in h.text.lower() for h in result.hits)
+
+
+def test_hit_shape_and_language(kb: KnowledgeBase) -> None:
+    english = kb.search("What is the Safe Travel application?", k=3)
+    top = english.hits[0]
+    assert english.language == "en" and top.language == "en"
+    assert top.kind == "faq" and top.faq_id == "fixture-safe-travel-what"
+    assert top.text == top.answers["en"] and set(top.answers) == {"id", "en"}
+    assert set(top.source) == {"title", "url", "date", "publisher"}
+    assert top.source["url"].startswith("https://")
+    indonesian = kb.search("What is the Safe Travel application?", k=3, lang="id")
+    assert indonesian.hits[0].text == top.answers["id"] and indonesian.hits[0].language == "id"
+    scores = [h.score for h in english.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len({h.doc_id for h in english.hits}) == len(english.hits)  # one hit per record
+
+
+def test_documents_hits_cite_their_source(kb: KnowledgeBase) -> None:
+    hit = kb.search("Smart Embassy di KBRI Singapura", k=5).hits[0]
+    assert hit.kind == "document" and hit.doc_id == "001_f7c03f9f912ae368"
+    assert hit.title == "Lebih Efisien, Kemenlu Siapkan Diplomasi Digital"
+    assert hit.source == {
+        "title": hit.title,
+        "url": None,
+        "date": "2018-07-12",
+        "publisher": "NERACA",
+    }
+
+
+def test_empty_query(kb: KnowledgeBase) -> None:
+    assert kb.search("   ").hits == [] and not kb.search("").answerable
+    assert kb.search("ICDD", k=0).hits == []
+
+
+def test_index_built_elsewhere_is_loaded_by_path(kb: KnowledgeBase, embedder) -> None:
+    again = KnowledgeBase.load(Path(kb.path).parent.parent, embedder=embedder)
+    assert again.version == kb.version and again.manifest["model"]["name"] == embedder.name
