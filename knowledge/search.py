@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from knowledge.answerability import Thresholds, is_answerable
+from knowledge.answerability import Thresholds, confidence, is_answerable
 from knowledge.language import detect_language
 from knowledge.paths import default_index_dir
 from knowledge.retriever import HybridIndex, QueryScores, RankingParams
@@ -145,7 +145,12 @@ class KnowledgeBase:
         best = ranked[0]
         coverage = self.index.coverage(scores, best.unit)
         answerable = is_answerable(best.dense, coverage, self.thresholds)
-        return SearchResult(answerable, hits, language, {"dense": best.dense, "coverage": coverage})
+        signals = {
+            "dense": best.dense,
+            "coverage": coverage,
+            "confidence": confidence(best.dense, coverage, self.thresholds),
+        }
+        return SearchResult(answerable, hits, language, signals)
 
     def _hit(
         self, group: str, score: float, unit_index: int, per_unit: np.ndarray, language: str

@@ -57,6 +57,16 @@ def user_turns(stack: RunningStack, user: TelegramUser) -> list[str]:
     return [e["text"] for e in events if e["event"] == "user"]
 
 
+def all_events(stack: RunningStack, user: TelegramUser) -> list[dict[str, Any]]:
+    """Every tracker event, also those before a restart (Rasa's default leaves them out)."""
+    url = (
+        f"{stack.config.rasa_url}/conversations/tg:{user.chat_id}/tracker"
+        f"?include_events=ALL&token={stack.config.rasa_token}"
+    )
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["events"]
+
+
 @pytest.fixture
 def user(running_stack: RunningStack, telegram_api: TelegramTestApi) -> TelegramUser:
     return telegram_api.user(language_code="id")
@@ -157,8 +167,13 @@ def test_reset_starts_a_new_conversation(running_stack: RunningStack, user: Tele
     user.command("/reset")
     [done] = user.replies(count_at_least(1), settle=1.0)
     assert done["text"] == tg_text("reset_done", "id")
-    events = running_stack.tracker(f"tg:{user.chat_id}")["events"]
-    assert [e["event"] for e in events].count("restart") == 1
+    events = all_events(running_stack, user)
+    kinds = [e["event"] for e in events]
+    assert kinds.count("restart") == 1
+    said = [e["text"] for e in events if e["event"] == "user"]
+    assert said == ["Kapan ICDD diadakan?", "/restart"]
+    after_restart = events[len(kinds) - kinds[::-1].index("restart") :]
+    assert not any(e["event"] == "user" for e in after_restart)
 
 
 @pytest.mark.parametrize(
