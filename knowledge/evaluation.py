@@ -1,4 +1,7 @@
-"""Accuracy of the knowledge base on a labelled question set (tests/data/retrieval_questions.yml)."""
+"""Accuracy of the knowledge base on a labelled question set.
+
+The project's set is tests/data/retrieval_questions.yml: dev for tuning, test only reported.
+"""
 
 from __future__ import annotations
 

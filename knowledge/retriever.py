@@ -78,6 +78,9 @@ class HybridIndex:
             [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
         )
         self.groups = list(keys)
+        self.members: dict[str, list[int]] = {}
+        for index, unit in enumerate(units):
+            self.members.setdefault(unit.doc_id, []).append(index)
 
     def score_units(self, query_vector: np.ndarray, query: str) -> QueryScores:
         n = len(self.units)
@@ -120,6 +123,7 @@ class HybridIndex:
         if len(per_unit) == 0:
             return []
         # Visit units best first; the first unit seen of a group is its best (max pooling).
+        # (Down-weighting FAQ answers or adding a group's runner-up did not help on the dev set.)
         order = np.argsort(-per_unit, kind="stable")
         best_dense = np.full(len(self.groups), -np.inf, dtype=np.float32)
         np.maximum.at(best_dense, self.group_of, scores.dense)

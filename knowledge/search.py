@@ -159,9 +159,9 @@ class KnowledgeBase:
         if unit.kind == "faq":
             answers = unit.answers or {}
             lang = language if language in answers else unit.language or "id"
+            members = self.index.members[group]
             title = next(
-                (u.title for u in self.units if u.doc_id == group and u.language == lang),
-                unit.title,
+                (self.units[i].title for i in members if self.units[i].language == lang), unit.title
             )
             return Hit(
                 group,
@@ -177,9 +177,7 @@ class KnowledgeBase:
             )
         if unit.language not in (language, None):
             # Bilingual records (events) exist once per language: show the user's language.
-            same_lang = [
-                i for i, u in enumerate(self.units) if u.doc_id == group and u.language == language
-            ]
+            same_lang = [i for i in self.index.members[group] if self.units[i].language == language]
             if same_lang:
                 unit = self.units[max(same_lang, key=lambda i: per_unit[i])]
         title = (

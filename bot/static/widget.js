@@ -319,7 +319,7 @@
     ".srcs ul{margin:2px 0 0;padding-left:18px}",
     ".replies{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start;max-width:100%}",
     ".chip{background:#fff;color:%LINK%;border:1.5px solid %LINK%;border-radius:18px;",
-    "padding:6px 12px;font-size:14px;min-height:36px}",
+    "padding:6px 12px;font-size:14px;min-height:36px;text-align:left}",
     ".chip:hover{background:#eef2f6}",
     ".dots{display:inline-flex;gap:4px;padding:4px 0}",
     ".dots i{width:7px;height:7px;border-radius:50%;background:#57606a;",

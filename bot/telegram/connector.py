@@ -165,15 +165,9 @@ class Connector:
         self, buttons: list[Button] | None, own: bool = False
     ) -> InlineKeyboardMarkup | None:
         """One button a row (titles in Indonesian are long); `own`: connector actions."""
+        encode = self.codec.encode_own if own else self.codec.encode
         rows = [
-            [
-                InlineKeyboardButton(
-                    text=b.title,
-                    callback_data=self.codec.encode_own(b.payload)
-                    if own
-                    else self.codec.encode(b.payload),
-                )
-            ]
+            [InlineKeyboardButton(text=b.title, callback_data=encode(b.payload))]
             for b in buttons or []
             if b.title.strip()
         ]

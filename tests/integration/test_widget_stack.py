@@ -48,10 +48,13 @@ def test_a_conversation_in_the_demo_widget(running_stack: RunningStack, tmp_path
 
         # English, after switching the interface to English.
         widget.page.get_by_role("button", name="EN", exact=True).click()
-        answer = "\n".join(widget.send("When was the ICDD held?"))
+        answer = "\n".join(
+            widget.send("When was the International Conference on Digital Diplomacy held?")
+        )
         assert any(date in answer for date in ICDD_DATES), answer
         assert detect_language(answer) == "en", answer
         assert widget.errors_shown() == []
+        widget.screenshot("widget-desktop.png")
 
         # A quick reply from the help menu: the payload goes out, the title is shown.
         widget.send("help")
@@ -64,7 +67,7 @@ def test_a_conversation_in_the_demo_widget(running_stack: RunningStack, tmp_path
         [*events] = widget.wait_for_answer(before)
         assert events and widget.errors_shown() == []
         assert widget.texts(".msg.user")[-1] == "Events"
-        widget.screenshot("widget-desktop.png")
+        widget.screenshot("widget-desktop-quick-reply.png")
 
         # The history is still there after a reload, and on another page of the site.
         transcript = (widget.texts(".msg.user"), widget.bot_replies())

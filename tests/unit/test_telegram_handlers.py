@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramServerError
+from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
 from aiogram.methods import (
     AnswerCallbackQuery,
     GetMe,
@@ -46,6 +46,7 @@ class RecordingSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[TelegramMethod[Any]] = []
+        self.blocked = False  # the user blocked the bot: every send is forbidden
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
@@ -56,6 +57,8 @@ class RecordingSession(BaseSession):
         if isinstance(method, GetMe):
             return User(id=BOT_ID, is_bot=True, first_name="Duta", username=BOT_USERNAME)
         if isinstance(method, SendMessage):
+            if self.blocked:
+                raise TelegramForbiddenError(method=method, message="bot was blocked by the user")
             chat = Chat(id=int(method.chat_id), type="private")
             return Message(message_id=next(_ids), date=datetime.datetime.now(), chat=chat)
         return True
@@ -347,3 +350,13 @@ async def test_overlong_messages_are_refused_politely(harness: Harness) -> None:
     await harness.message(text="a " * 600, user_id=94, language_code="en")
     assert harness.texts() == [text("message_too_long", "en", max_chars=1000)]
     assert harness.rasa.received == []
+
+
+async def test_a_user_who_blocked_the_bot_is_not_retried_or_apologised_to(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.session.blocked = True
+    harness.rasa.output = [{"text": "Satu."}, {"text": "Dua."}]
+    await harness.message(text="Kapan ICDD diadakan?", user_id=95, language_code="id")
+    assert len(harness.session.sent()) == 1  # the second message is not even tried
+    assert not [r for r in caplog.records if r.getMessage() == "telegram update failed"]
