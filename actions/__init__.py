@@ -1,6 +1,10 @@
 """Duta's custom Rasa actions, served by rasa-sdk (`python -m actions`).
 
-Modules: `knowledge_base` (the index, loaded once per process), `language` (which language a
-turn is in), `slot_mappings` (fills the `language` slot every turn), `answer` (answers from
-the knowledge layer), `server` (the Sanic app with `/index/status`).
+- `slot_mappings`, `language`: the `language` slot, set on every user turn.
+- `answer`: answers from the knowledge layer (`knowledge_base` holds the loaded index).
+- `visa`, `visa_terms`: the visa form and how typed answers are read.
+- `events`: events by name, year, or what is next (from knowledge/events.yml via `content`).
+- `fallback`: a bilingual replacement for Rasa's action_default_fallback.
+- `texts`, `meta`: bilingual texts said by actions; the `custom.duta` message.
+- `server`, `__main__`: the Sanic app with GET /index/status.
 """

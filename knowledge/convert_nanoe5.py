@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import torch
     from transformers import BertConfig
 
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 1  # bump when the output changes: old folders then fail is_complete()
 MARKER_NAME = "duta-conversion.json"
 SOURCE_NAME = "e5-small-q4.bin"
 # sentence-transformers adds an empty "document" prompt when none is given, and its
@@ -349,7 +349,9 @@ def _build(source: Path, work: Path) -> Path:
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import XLMRobertaTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # one-shot local files: bars only clutter `make`
     src = _read_source(source)
     _check_tokenizer(src)
     # A plain transformers checkpoint first; sentence-transformers then saves it in its own

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -244,29 +245,40 @@ def request(
 def gateway_alone(port: int, **env: str) -> Iterator[str]:
     """`python -m bot` with Rasa and the action server absent: /api/chat answers 503."""
     dead = f"http://127.0.0.1:{free_port()}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=ROOT,
-        env=os.environ
-        | {"GATEWAY_PORT": str(port), "RASA_URL": dead, "ACTION_SERVER_URL": dead, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    environment = os.environ | {
+        "GATEWAY_PORT": str(port),
+        "RASA_URL": dead,
+        "ACTION_SERVER_URL": dead,
+        # A developer's own Telegram settings must not start a real bot from the tests.
+        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_WEBHOOK_URL": "",
+        **env,
+    }
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _serves_widget(url):
-            assert process.poll() is None, "the gateway exited at start"
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 30
+            while not _serves_widget(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")[-2000:]
+                    raise RuntimeError(f"the gateway did not start:\n{output}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _serves_widget(url: str) -> bool:
