@@ -9,7 +9,6 @@ UV        := $(VENV)/bin/uv
 RASA      := $(RASA_VENV)/bin/rasa
 STAMP     := var/stamps
 export RASA_TELEMETRY_ENABLED := false
-export PYTHONDONTWRITEBYTECODE := 1
 # Local settings (see .env.example); empty values count as unset.
 ifneq (,$(wildcard .env))
 include .env

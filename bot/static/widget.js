@@ -300,10 +300,10 @@
     ".langs{display:flex;border:1px solid currentColor;border-radius:8px;overflow:hidden}",
     ".langs button{background:transparent;border:0;padding:5px 8px;font-size:13px;",
     "font-weight:600;min-height:32px}",
-    ".langs button[aria-pressed=true]{background:%ON%;color:%ACCENT%}",
     ".icon{background:transparent;border:0;width:36px;height:36px;border-radius:8px;",
     "display:flex;align-items:center;justify-content:center}",
     ".icon:hover,.langs button:hover{background:rgba(127,127,127,.25)}",
+    ".langs button[aria-pressed=true]{background:%ON%;color:%ACCENT%}", // after :hover: stays legible
     ".log{flex:1;overflow-y:auto;margin:0;padding:16px;list-style:none;display:flex;",
     "flex-direction:column;gap:10px;background:#f7f8fa;overscroll-behavior:contain}",
     ".msg{max-width:88%;padding:9px 13px;border-radius:14px;white-space:pre-wrap;",
@@ -562,8 +562,19 @@
     // "New conversation" was pressed while waiting: this answer belongs to the old one.
     if (loadState().sender !== state.sender) return render();
     if (result.error) {
-      // Refused messages (too long, malformed) go back into the box to be edited.
-      if (result.restore && !ui.input.value) ui.input.value = message;
+      if (result.restore) {
+        // Refused as it is (too long, say): out of the transcript, back into the box to edit.
+        var now = loadState();
+        var last = now.items[now.items.length - 1];
+        if (last && last.from === "user" && last.text === message) {
+          now.items.pop();
+          saveState(now);
+        }
+        if (!ui.input.value) {
+          ui.input.value = message;
+          grow();
+        }
+      }
       render();
       showError(result.error, result.retry ? message : null);
       announce(result.error);

@@ -207,6 +207,7 @@ def test_a_too_long_message_is_explained_and_given_back(
         f"Pesan Anda terlalu panjang (paling banyak {MAX_CHARS} karakter). Mohon persingkat."
     ]
     assert widget.input.input_value() == long_text.strip(), "back in the box to be shortened"
+    assert widget.texts(".msg.user") == [], "and no longer in the conversation"
 
 
 def test_too_many_messages_are_refused_politely(setup: Setup, browser: BrowserContext) -> None:
@@ -357,6 +358,8 @@ def test_history_follows_reloads_and_pages_and_a_new_conversation_starts_over(
     sent = answer_with(widget, lambda body: reply(f"Echo: {body['message']}"))
     widget.open()
     widget.send("first")
+    live = f"{SHADOW}.querySelector('[aria-live=polite]').textContent"
+    widget.page.wait_for_function(f"{live} === 'Duta: Echo: first'")  # replies are read out
     widget.send("second")
     transcript = (widget.texts(".msg.user"), widget.bot_replies())
     assert transcript == (
@@ -405,9 +408,43 @@ def test_language_follows_the_page_is_switchable_and_sent_as_the_hint(
         "aria-pressed", "true"
     )
     expect(widget.page.get_by_role("button", name="New conversation")).to_be_visible()
+    # Still under the mouse: the pressed button keeps its legible colours.
+    assert widget.style(".langs [lang=en]", "background-color") == "rgb(255, 255, 255)"
     assert widget.bot_replies()[0].startswith("Hello! I'm Duta")
     widget.send("hello")
     assert [body["lang"] for body in sent] == ["id", "en"]
     widget.page.reload()  # the choice is remembered
     widget.launcher.wait_for()
     expect(widget.launcher).to_have_attribute("aria-label", "Close chat")
+
+
+def test_errors_without_a_readable_message_get_the_widgets_own_words(
+    setup: Setup, browser: BrowserContext
+) -> None:
+    widget = on_demo(setup, browser)
+    answers = iter(
+        [
+            (403, "application/json", {"error": {"code": "origin_not_allowed", "message": ""}}),
+            (502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            (429, "application/json", {"unexpected": True}),
+        ]
+    )
+
+    def handle(route: Route) -> None:
+        status, content_type, body = next(answers)
+        text = body if isinstance(body, str) else json.dumps(body)
+        route.fulfill(status=status, content_type=content_type, body=text)
+
+    widget.page.route("**/api/chat", handle)
+    widget.open()
+    widget.send("halo")
+    assert widget.errors_shown() == ["Situs ini tidak diizinkan memakai layanan Duta."]
+    widget.send("halo lagi")
+    assert widget.errors_shown() == [
+        "Mohon maaf, Duta sedang tidak dapat dihubungi. Silakan coba lagi nanti. Kirim ulang"
+    ]
+    widget.send("dan lagi")
+    assert widget.errors_shown() == [
+        "Pesan Anda terlalu banyak. Tunggu sebentar, lalu coba lagi. Kirim ulang"
+    ]
+    assert widget.page_errors == []

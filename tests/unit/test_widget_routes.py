@@ -127,10 +127,6 @@ async def test_demo_with_a_slash_redirects(gateway: TestClient) -> None:
     assert response.headers["Location"] == "/demo"
 
 
-async def test_widget_files_stay_reachable_under_static_too(gateway: TestClient) -> None:
-    assert (await gateway.get("/static/widget.js")).status == 200
-
-
 def test_etag_follows_the_content(tmp_path: Path) -> None:
     path = tmp_path / "w.js"
     path.write_text("console.log(1);" * 50)
