@@ -50,7 +50,7 @@ $(STAMP)/npm: package.json package-lock.json
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/rasa-env: requirements/rasa.lock | $(UV)
-	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(PYENV_310) $(UV) venv --python 3.10 $(RASA_VENV)
+	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(PYENV_310) $(UV) venv --no-project --python 3.10 $(RASA_VENV)
 	$(UV) pip sync --python $(RASA_VENV)/bin/python requirements/rasa.lock
 	@mkdir -p $(STAMP) && touch $@
 
@@ -64,7 +64,7 @@ $(STAMP)/index: $(STAMP)/embed-model $(KNOWLEDGE_INPUTS)
 
 # Rasa also skips training when its own fingerprint of these inputs is unchanged.
 $(STAMP)/rasa-model: $(STAMP)/rasa-env $(RASA_INPUTS)
-	$(RASA) train --out models --fixed-model-name duta
+	$(RASA) train --data training_data --out models --fixed-model-name duta
 	@mkdir -p $(STAMP) && touch $@
 
 # Debian's Chromium for the widget's browser tests: Playwright drives /usr/bin/chromium (its own
