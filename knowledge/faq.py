@@ -152,6 +152,19 @@ def faq_warnings(entries: list[FaqEntry], doc_ids: set[str]) -> list[str]:
     return warnings
 
 
+def _links(value: Any, where: str) -> list[dict[str, str]]:
+    if not value:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(x, dict) and str(x.get("url", "")).startswith(("http://", "https://"))
+        for x in value
+    ):
+        raise KnowledgeInputError(
+            f"{where}: 'links' must be a list of {{label, url}} with http(s) URLs"
+        )
+    return [{"label": str(x.get("label") or x["url"]), "url": str(x["url"])} for x in value]
+
+
 def load_events(path: Path) -> list[dict[str, Any]]:
     """Validated event records, each a dict with normalised dates and bilingual fields."""
     if not path.is_file():
@@ -202,6 +215,7 @@ def load_events(path: Path) -> list[dict[str, Any]]:
                     }
                     for s in speakers
                 ],
+                "links": _links(raw.get("links"), where),
                 "source": source,
                 "document": document,
                 **optional,

@@ -67,6 +67,8 @@ class SearchResult:
     signals: dict[str, float] = field(default_factory=dict)
 
 
+MAX_QUERY_CHARS = 2000
+
 _EMBEDDERS: dict[str | None, EmbedderLike] = {}
 _EMBEDDER_LOCK = threading.Lock()
 
@@ -132,7 +134,9 @@ class KnowledgeBase:
         return self.index.score_units(vector, query)
 
     def search(self, query: str, k: int = 5, lang: str | None = None) -> SearchResult:
-        query = (query or "").strip()
+        # e5 reads at most 512 tokens anyway; the cap keeps BM25 and the tokenizer cheap on a
+        # pasted essay.
+        query = (query or "").strip()[:MAX_QUERY_CHARS]
         if not query or k <= 0:
             return SearchResult(answerable=False, hits=[], language=lang)
         language = lang or detect_language(query) or "id"
