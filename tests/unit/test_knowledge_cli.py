@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -52,9 +54,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     shutil.copy(DOCUMENTS_DIR / "001_f7c03f9f912ae368.md", source)
     index = base / "index"
-    done = run("build", "--source", str(source), "--index", str(index))
-    assert done.returncode == 0, done.stderr
-    assert "built" in done.stdout and (index / "current").is_symlink()
+    # Built in-process (the model is loaded once per test session); the two search modes below
+    # run as real subprocesses.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["build", "--source", str(source), "--index", str(index)]) == 0
+    assert "built" in out.getvalue() and (index / "current").is_symlink()
     return index
 
 
