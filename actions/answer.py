@@ -125,6 +125,27 @@ def answer_text(hit: Any, language: str) -> str:
     return say(key, language, title=hit.title, extract=shorten(hit.text))
 
 
+async def search(query: str | None, language: str) -> Any:
+    """The knowledge layer's result for `query`, or None (not loaded, no query, search failed)."""
+    # Searching embeds the query (CPU-bound): off the event loop, so /health stays responsive.
+    kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
+    if kb is None or not query:
+        return None
+    try:
+        return await asyncio.to_thread(kb.search, query, k=SEARCH_K, lang=language)
+    except Exception:  # a broken search must still get the user an answer
+        logger.exception("Knowledge search failed")
+        return None
+
+
+def utter_hit(
+    dispatcher: CollectingDispatcher, hit: Any, language: str, buttons: list[dict] | None = None
+) -> None:
+    """The answer a hit holds, then its source (as a `custom.duta` message)."""
+    dispatcher.utter_message(text=answer_text(hit, language), buttons=buttons or [])
+    dispatcher.utter_message(json_message=duta_meta([source_of(hit)]))
+
+
 class ActionAnswerFromKnowledge(Action):
     def name(self) -> str:
         return "action_answer_from_knowledge"
@@ -136,23 +157,11 @@ class ActionAnswerFromKnowledge(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         topic = next(tracker.get_latest_entity_values("topic"), None)
-        query = search_query(message.get("text"), intent, topic, language)
-        # Searching embeds the query (CPU-bound): off the event loop, so /health stays responsive.
-        kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
-        result = None
-        if kb is not None and query:
-            try:
-                result = await asyncio.to_thread(kb.search, query, k=SEARCH_K, lang=language)
-            except Exception:  # a broken search must still get the user an answer
-                logger.exception("Knowledge search failed for %r", query)
+        result = await search(search_query(message.get("text"), intent, topic, language), language)
         if result is None or not result.answerable or not result.hits:
             dispatcher.utter_message(
                 text=say("no_answer", language), json_message=duta_meta(fallback=True)
             )
             return []
-        hit = result.hits[0]
-        dispatcher.utter_message(
-            text=answer_text(hit, language), buttons=follow_up_buttons(intent, topic, language)
-        )
-        dispatcher.utter_message(json_message=duta_meta([source_of(hit)]))
+        utter_hit(dispatcher, result.hits[0], language, follow_up_buttons(intent, topic, language))
         return []

@@ -1,7 +1,8 @@
 """`action_events`: digital diplomacy events from knowledge/events.yml.
 
 By name ("ceritain RCDD", a button), by year ("acara 2019"), all of them, or what is next
-(`ask_next_event`): when no upcoming event is on record, it says so instead of guessing.
+("acara berikutnya?"): when no upcoming event is on record, it says so instead of guessing.
+One intent (ask_events) covers all four; the wording tells them apart.
 """
 
 from __future__ import annotations
@@ -15,11 +16,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content
+from actions.answer import search, utter_hit
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
 
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_NEXT = re.compile(
+    r"\b(berikut(nya)?|selanjutnya|mendatang|akan datang|yang akan|terdekat|waktu dekat|depan|"
+    r"lagi|next|upcoming|coming( up)?|future|planned|soon|again|another)\b",
+    re.IGNORECASE,
+)
+# Words that make a message about events as such; without one (and without an event's name or a
+# year) an "events" guess of the NLU is checked against the knowledge base first.
+_EVENT_WORDS = re.compile(
+    r"\b(acara|event|events|konferensi|conference|seminar|workshop|lokakarya|webinar|agenda|"
+    r"jadwal|schedule)\b",
+    re.IGNORECASE,
+)
 _ACRONYM = re.compile(r"^[A-Z]{3,}$")
 _MONTHS = {
     "id": [
@@ -204,14 +218,28 @@ class ActionEvents(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        if intent == "ask_next_event":
+        text = message.get("text") or ""
+        # A payload's text is "/ask_events{...}": only its entity counts.
+        text = "" if text.startswith("/") else text
+        if _NEXT.search(text):
             answer_next(dispatcher, content.events(), language, dt.date.today())
             return []
         event_id = next(tracker.get_latest_entity_values("event"), None)
-        text = message.get("text") or ""
-        # A payload's text is "/ask_events{...}": only its entity counts.
-        answer_events(
-            dispatcher, content.events(), language, "" if text.startswith("/") else text, event_id
-        )
+        events = content.events()
+        about_events = event_id or events_named(text, events) or _YEAR.search(text)
+        general = text and not about_events and not _EVENT_WORDS.search(text)
+        if general and await self._answered_from_knowledge(dispatcher, text, language):
+            return []
+        answer_events(dispatcher, events, language, text, event_id)
         return []
+
+    @staticmethod
+    async def _answered_from_knowledge(
+        dispatcher: CollectingDispatcher, text: str, language: str
+    ) -> bool:
+        """ "Kegiatan diplomasi apa saja yang bisa virtual?" is no question about events."""
+        result = await search(text, language)
+        if result is None or not result.answerable or not result.hits:
+            return False
+        utter_hit(dispatcher, result.hits[0], language)
+        return True

@@ -1,5 +1,7 @@
-"""The visa form: who travels where, why, and (for visitors) ASEAN or not, then a dated answer
-quoted from knowledge/faq with the official link and its sources.
+"""Visa help. A precise question ("how much is the e-VOA?", "bisa diperpanjang?") is answered
+straight from the visa FAQs (`action_visa_entry`); anything else opens the visa form: who travels
+where, why, and (for visitors) ASEAN or not, then a dated answer quoted from knowledge/faq with
+the official link and its sources.
 
 Slots are read from button entities or typed text (actions/visa_terms.py). Text is read only
 when the turn is an answer (inform, yes/no, low confidence, the opening visa question); any
@@ -8,6 +10,7 @@ other intent is a digression, which the form rejects so the rules can answer it.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content, visa_terms
+from actions.answer import search, utter_hit
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -107,6 +111,42 @@ class ValidateVisaForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"visa_nationality": value if value in VALUES["visa_nationality"] else None}
+
+
+# Words that ask for one visa fact (fee, length of stay, extension, where to apply, a visa type)
+# rather than "which visa do I need?", which the form answers.
+_PRECISE = re.compile(
+    r"\b(biaya|harga|tarif|bayar|berapa|cost|costs|fee|fees|price|how much|how long|"
+    r"perpanjang\w*|extend\w*|extension|situs|website|site|link|online|daring|e-?voa|voa|"
+    r"on arrival|kedatangan|c1|b1|indeks|index|bebas visa|visa[- ]free|asean)\b",
+    re.IGNORECASE,
+)
+
+
+def is_precise(text: str) -> bool:
+    return _PRECISE.search(text) is not None
+
+
+class ActionVisaEntry(Action):
+    """First step of every visa question: answer a precise one from the visa FAQs, or leave
+    `visa_precise` false so the rules open the form."""
+
+    def name(self) -> str:
+        return "action_visa_entry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = _language(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        if text.startswith("/") or not is_precise(text):
+            return [SlotSet("visa_precise", False)]
+        result = await search(text, language)
+        hit = result.hits[0] if result is not None and result.answerable and result.hits else None
+        if hit is None or not (hit.faq_id or "").startswith("visa-"):
+            return [SlotSet("visa_precise", False)]
+        utter_hit(dispatcher, hit, language)
+        return [SlotSet("visa_precise", True)]
 
 
 def answer_plan(

@@ -80,6 +80,10 @@ def main() -> int:
     embedder = load_embedder(args.model)
     started = time.perf_counter()
     pvecs = cached_embeddings("facqa-passages", passages, embedder.embed_passages, embedder.name)
+    # Queries go through the traced query encoder (knowledge/query_encoder.py) unless it is off:
+    # its vectors differ slightly, so they are cached under their own key.
+    encoder = getattr(embedder, "query_encoder", None)
+    query_model = f"{embedder.name}+{encoder.version if encoder else 'exact'}"
     units = passage_units(passages)
     flat = faiss.IndexFlatIP(pvecs.shape[1])
     flat.add(np.ascontiguousarray(pvecs, dtype=np.float32))
@@ -87,7 +91,7 @@ def main() -> int:
     if args.tune:
         dev = splits["train"] + splits["valid"]
         qvecs = cached_embeddings(
-            "facqa-trainvalid-q", [q for q, _ in dev], embedder.embed_queries, embedder.name
+            "facqa-trainvalid-q", [q for q, _ in dev], embedder.embed_queries, query_model
         )
         for k1, b, w, pool in itertools.product(
             (0.6, 0.9, 1.2), (0.4, 0.75), (0.25, 0.35, 0.5), (20, 50, 100)
@@ -106,7 +110,7 @@ def main() -> int:
 
     test = splits["test"]
     qvecs = cached_embeddings(
-        "facqa-test-q", [q for q, _ in test], embedder.embed_queries, embedder.name
+        "facqa-test-q", [q for q, _ in test], embedder.embed_queries, query_model
     )
     results = evaluate(
         HybridIndex(units, flat, FACQA_PARAMS), test, qvecs, pid, ("bm25", "dense", "fused")

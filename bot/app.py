@@ -51,7 +51,7 @@ async def _upstream_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[RASA_CLIENT] = RasaClient(
             session,
-            rasa_url=settings.rasa_url,
+            rasa_urls=settings.rasa_urls,
             action_server_url=settings.action_server_url,
             rasa_token=settings.rasa_token,
             timeout=settings.rasa_timeout,

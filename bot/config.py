@@ -32,7 +32,8 @@ class Settings:
 
     host: str
     port: int
-    rasa_url: URL
+    # One or more Rasa servers sharing a tracker and lock store (docs/deploy.md); tried in turn.
+    rasa_urls: tuple[URL, ...]
     action_server_url: URL
     allowed_origins: frozenset[str]
     trust_proxy: bool
@@ -57,6 +58,11 @@ class Settings:
     telegram_message_max_chars: int = 4096
 
     @property
+    def rasa_url(self) -> URL:
+        """The first Rasa server: the only one in a single-machine setup."""
+        return self.rasa_urls[0]
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line."""
         values = (
@@ -75,7 +81,7 @@ class Settings:
         settings = cls(
             host=env.parse("GATEWAY_HOST", "127.0.0.1", _text),
             port=port,
-            rasa_url=env.parse("RASA_URL", "http://127.0.0.1:5005", _base_url),
+            rasa_urls=env.parse("RASA_URL", "http://127.0.0.1:5005", _base_url_list),
             action_server_url=env.parse("ACTION_SERVER_URL", "http://127.0.0.1:5055", _base_url),
             allowed_origins=env.parse("ALLOWED_ORIGINS", origins_default, _origin_list),
             trust_proxy=env.parse("TRUST_PROXY", "0", _bool),
@@ -200,6 +206,17 @@ def _base_url(raw: str) -> URL:
     if url.query_string or url.fragment:
         raise ValueError("expected a base URL without query or fragment")
     return url.with_path(url.path.rstrip("/"))
+
+
+def _base_url_list(raw: str) -> tuple[URL, ...]:
+    """Comma-separated base URLs, in order, each once."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("expected one or more base URLs separated by commas")
+    urls = tuple(_base_url(part) for part in parts)
+    if len(set(urls)) != len(urls):
+        raise ValueError("the same URL is listed twice")
+    return urls
 
 
 def _http_url(raw: str) -> URL:

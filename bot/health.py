@@ -2,6 +2,8 @@
 
 Each component is `{"ready": bool, ...}`: details when ready, `error` (why not) otherwise. The
 index part is a summary of the action server's manifest: its scalar fields, lists as their length.
+With several Rasa servers (docs/deploy.md), `rasa` is ready while at least one of them is, since
+the gateway sends each message to one that answers, and `rasa.servers` lists each in RASA_URL order.
 """
 
 from __future__ import annotations
@@ -31,8 +33,22 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def _rasa(client: RasaClient) -> dict[str, Any]:
+    servers = await asyncio.gather(
+        *(_rasa_server(client, index) for index in range(client.rasa_server_count))
+    )
+    if len(servers) == 1:
+        return servers[0]
+    ready = [server for server in servers if server["ready"]]
+    numbered = [{"server": number, **state} for number, state in enumerate(servers, start=1)]
+    if not ready:
+        return {"ready": False, "error": "no Rasa server ready", "servers": numbered}
+    summary = {key: value for key, value in ready[0].items() if key != "ready"}
+    return {"ready": True, **summary, "servers": numbered}
+
+
+async def _rasa_server(client: RasaClient, index: int) -> dict[str, Any]:
     try:
-        status = await client.rasa_status()
+        status = await client.rasa_status(index)
     except UpstreamError as error:
         return _not_ready(error, _RASA_REASONS)
     return {

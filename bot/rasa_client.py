@@ -1,20 +1,33 @@
-"""HTTP client for the Rasa server and the action server, over one shared aiohttp session.
+"""HTTP client for the Rasa servers and the action server, over one shared aiohttp session.
 
 Failures come out as three exception types the handlers map to 503, 504 and 502. Their messages
 name the service and a fixed endpoint label, never the URL: the query carries Rasa's auth token
 and the tracker path the sender id, and both end up in logs.
+
+Several Rasa servers (RASA_URL="http://a:5005,http://b:5005", docs/deploy.md) share one tracker
+store and lock store, so any of them can serve any turn: requests go round robin, and a request
+that cannot even connect to one server goes to the next.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
 from bot.i18n import Language, as_language
+from bot.logging_setup import fields
+
+log = logging.getLogger("bot.rasa_client")
+
+# A server that is switched off drops connection attempts silently; give up on it early, so that
+# with several Rasa servers the request still has time to be served by another.
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class UpstreamError(Exception):
@@ -29,6 +42,10 @@ class UpstreamUnavailable(UpstreamError):
     """Nothing answers (connection refused, reset, closed mid-answer): the service is down."""
 
 
+class UpstreamNotConnected(UpstreamUnavailable):
+    """No connection could be made, so the request never reached the service: safe to resend."""
+
+
 class UpstreamTimeout(UpstreamError):
     """The service did not answer in time."""
 
@@ -41,41 +58,57 @@ class RasaClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        rasa_url: URL,
+        rasa_urls: Sequence[URL],
         action_server_url: URL,
         rasa_token: str | None,
         timeout: float,
         health_timeout: float,
     ) -> None:
+        if not rasa_urls:
+            raise ValueError("at least one Rasa URL is needed")
         self._session = session
-        self._rasa_url = rasa_url
+        self._rasa_urls = tuple(rasa_urls)
         self._action_server_url = action_server_url
         self._token_query = {"token": rasa_token} if rasa_token else {}
         self._timeout = timeout
         self._health_timeout = health_timeout
+        # One rotation per endpoint: with a shared one, a turn's webhook call and its tracker read
+        # would always land on the same servers and one conversation would never change server.
+        self._rotations = {"webhook": itertools.count(), "tracker": itertools.count()}
+
+    @property
+    def rasa_server_count(self) -> int:
+        return len(self._rasa_urls)
 
     async def send(
         self, sender: str, message: str, metadata: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
         """One user message through Rasa's REST channel; returns Rasa's raw output messages."""
         # The REST channel is not behind Rasa's auth token (only the HTTP API is), so no token.
-        url = self._rasa_url / "webhooks" / "rest" / "webhook"
         payload = {"sender": sender, "message": message, "metadata": dict(metadata)}
-        answer = await self._json("rasa", "POST", url, "webhook", self._timeout, payload)
+        answer = await self._rasa_round_robin(
+            "POST", "webhook", lambda base: base / "webhooks" / "rest" / "webhook", payload
+        )
         if not isinstance(answer, list) or not all(isinstance(m, dict) for m in answer):
             raise UpstreamBadResponse("rasa", "webhook", "expected a list of messages")
         return answer
 
     async def language(self, sender: str) -> Language | None:
         """The conversation's `language` slot, None when unset."""
-        url = self._rasa_api("conversations", sender, "tracker").update_query(include_events="NONE")
-        tracker = await self._json("rasa", "GET", url, "tracker", self._timeout)
+        tracker = await self._rasa_round_robin(
+            "GET",
+            "tracker",
+            lambda base: self._rasa_api(base, "conversations", sender, "tracker").update_query(
+                include_events="NONE"
+            ),
+        )
         slots = tracker.get("slots") if isinstance(tracker, dict) else None
         return as_language(slots.get("language")) if isinstance(slots, dict) else None
 
-    async def rasa_status(self) -> dict[str, Any]:
-        """Rasa's loaded model; Rasa answers 409 while no model is loaded."""
-        return await self._health_json("rasa", self._rasa_api("status"), "status")
+    async def rasa_status(self, server: int = 0) -> dict[str, Any]:
+        """Rasa's loaded model on one server (0-based, in RASA_URL order); 409: no model loaded."""
+        url = self._rasa_api(self._rasa_urls[server], "status")
+        return await self._health_json("rasa", url, "status")
 
     async def action_server_health(self) -> dict[str, Any]:
         url = self._action_server_url / "health"
@@ -86,11 +119,47 @@ class RasaClient:
         url = self._action_server_url / "index" / "status"
         return await self._health_json("action_server", url, "index status")
 
-    def _rasa_api(self, *segments: str) -> URL:
-        url = self._rasa_url
+    def _rasa_api(self, base: URL, *segments: str) -> URL:
+        url = base
         for segment in segments:
             url = url / segment
         return url.update_query(self._token_query)
+
+    async def _rasa_round_robin(
+        self,
+        method: str,
+        endpoint: str,
+        url_on: Callable[[URL], URL],
+        payload: object = None,
+    ) -> Any:
+        """The next server in turn; on to the following one only if no connection could be made.
+
+        A server that accepted the request and then failed is not retried elsewhere: it may have
+        processed the message already, and a second copy would be a second turn.
+        """
+        count = len(self._rasa_urls)
+        first = next(self._rotations[endpoint]) % count
+        error: UpstreamNotConnected | None = None
+        for step in range(count):
+            server = (first + step) % count
+            try:
+                url = url_on(self._rasa_urls[server])
+                answer = await self._json("rasa", method, url, endpoint, self._timeout, payload)
+            except UpstreamNotConnected as refused:
+                if count > 1:
+                    log.warning(
+                        "rasa server not reachable, trying the next",
+                        extra=fields(server=server + 1, endpoint=endpoint, error=refused.detail),
+                    )
+                error = refused
+                continue
+            log.debug("rasa answered", extra=fields(server=server + 1, endpoint=endpoint))
+            return answer
+        assert error is not None
+        if count > 1:
+            detail = f"none of the {count} servers: {error.detail}"
+            raise UpstreamNotConnected("rasa", endpoint, detail)
+        raise error
 
     async def _health_json(self, service: str, url: URL, endpoint: str) -> dict[str, Any]:
         answer = await self._json(service, "GET", url, endpoint, self._health_timeout)
@@ -107,17 +176,24 @@ class RasaClient:
         timeout: float,
         payload: object = None,
     ) -> Any:
+        limits = aiohttp.ClientTimeout(
+            total=timeout, sock_connect=min(timeout, CONNECT_TIMEOUT_SECONDS)
+        )
         try:
-            async with self._session.request(
-                method, url, json=payload, timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as response:
+            async with self._session.request(method, url, json=payload, timeout=limits) as response:
                 body = await response.read()
                 if response.status >= 400:
                     raise UpstreamBadResponse(
                         service, endpoint, f"HTTP {response.status}", response.status
                     )
-        # TimeoutError first: aiohttp's ServerTimeoutError is also a ClientConnectionError.
+        # Connection failures first: the request was never sent. Then TimeoutError: aiohttp's
+        # ServerTimeoutError is also a ClientConnectionError.
         # `from None` everywhere: aiohttp's own exceptions may quote the URL.
+        except aiohttp.ConnectionTimeoutError:
+            detail = f"no connection within {limits.sock_connect:g} s"
+            raise UpstreamNotConnected(service, endpoint, detail) from None
+        except aiohttp.ClientConnectorError as error:
+            raise UpstreamNotConnected(service, endpoint, _describe(error)) from None
         except TimeoutError:
             raise UpstreamTimeout(service, endpoint, f"no answer within {timeout:g} s") from None
         except aiohttp.ClientConnectionError as error:

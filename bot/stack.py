@@ -35,6 +35,9 @@ class StackConfig:
     tracker_db: Path = ROOT / "var" / "tracker.db"
     log_dir: Path = ROOT / "var" / "log"
     models_dir: Path = ROOT / "models"
+    # Rasa's endpoints file (relative to the repository): SQLite and in-memory locks by default;
+    # deploy/endpoints.scale-out.yml for PostgreSQL and Redis (docs/deploy.md).
+    rasa_endpoints: str = "endpoints.yml"
     # Rasa's HTTP API is open to anyone who can reach the port unless it has a token.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -49,6 +52,7 @@ class StackConfig:
             gateway_port=int(env.get("GATEWAY_PORT", 8080)),
             tracker_db=Path(env.get("DUTA_TRACKER_DB", ROOT / "var" / "tracker.db")).resolve(),
             log_dir=Path(env.get("DUTA_LOG_DIR", ROOT / "var" / "log")).resolve(),
+            rasa_endpoints=env.get("DUTA_RASA_ENDPOINTS", "endpoints.yml"),
         )
         if env.get("RASA_TOKEN"):
             config.rasa_token = env["RASA_TOKEN"]
@@ -85,7 +89,7 @@ class StackConfig:
                 str(RASA_BIN), "run", "--enable-api",
                 "--auth-token", self.rasa_token,
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", self.rasa_endpoints, "--credentials", "credentials.yml",
                 "--model", str(self.models_dir),
             ]  # fmt: skip
         if name == "action_server":
@@ -145,8 +149,13 @@ class Stack:
     def exited(self) -> dict[str, int]:
         return {name: code for name, p in self.processes.items() if (code := p.poll()) is not None}
 
-    def wait_healthy(self, timeout: float = 300.0) -> dict[str, object]:
-        """Poll the gateway's /health until it answers 200; fail early if a process died."""
+    def wait_healthy(self, timeout: float | None = None) -> dict[str, object]:
+        """Poll the gateway's /health until it answers 200; fail early if a process died.
+
+        Default: DUTA_START_TIMEOUT_SECONDS or 300 s; a busy machine may need longer for Rasa.
+        """
+        if timeout is None:
+            timeout = float(os.environ.get("DUTA_START_TIMEOUT_SECONDS") or 300.0)
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while time.monotonic() < deadline:

@@ -1,7 +1,13 @@
-"""Building an index version from a source folder: load, validate, chunk, embed, store, swap."""
+"""Building an index version from a source folder: load, validate, chunk, embed, store, swap.
+
+An incremental build embeds only units whose text is new: vectors of unchanged texts are taken
+from the current version (same model), keyed by the SHA-256 of the text that was embedded.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +21,22 @@ from knowledge.loaders import load_documents
 from knowledge.records import KnowledgeInputError, Unit
 from knowledge.retriever import RankingParams
 from knowledge.search import EmbedderLike
-from knowledge.store import activate, build_lock, prune, write_version
+from knowledge.store import (
+    IndexError_,
+    activate,
+    build_lock,
+    current_version,
+    prune,
+    read_version,
+    write_version,
+)
 from knowledge.text_tokens import TOKENIZER_VERSION
 from knowledge.units import document_units, event_units, faq_units
 
 DEFAULT_KEEP = 3
 EMBED_BATCH = 64
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +47,8 @@ class BuildReport:
     embed_seconds: float
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    embedded: int = 0  # units whose vectors were computed in this build
+    reused: int = 0  # units whose vectors came from the previous version
 
     @property
     def units_per_second(self) -> float:
@@ -73,6 +91,8 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
 
 
 def embed_units(units: list[Unit], embedder: EmbedderLike) -> np.ndarray:
+    if not units:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
     texts = [u.embed_text() for u in units]
     parts = [
         embedder.embed_passages(texts[i : i + EMBED_BATCH])
@@ -86,6 +106,101 @@ def embed_units(units: list[Unit], embedder: EmbedderLike) -> np.ndarray:
     return vectors
 
 
+def text_key(unit: Unit) -> str:
+    """What a vector depends on besides the model: the exact text given to the embedder."""
+    return hashlib.sha256(unit.embed_text().encode("utf-8")).hexdigest()
+
+
+def reusable_vectors(index_root: Path, embedder: EmbedderLike) -> dict[str, np.ndarray]:
+    """Vectors of the current version by text key, or {} when there is none to trust."""
+    version = current_version(index_root)
+    if version is None or not version.is_dir():
+        return {}
+    try:
+        stored = read_version(version)
+    except IndexError_ as exc:  # a damaged current version: embed everything instead
+        logger.warning("not reusing vectors of %s: %s", version, exc)
+        return {}
+    model = stored.manifest.get("model", {})
+    if model.get("name") != embedder.name or model.get("dim") != embedder.dim:
+        return {}
+    matrix = stored.faiss_index.reconstruct_n(0, stored.faiss_index.ntotal)
+    return {text_key(unit): matrix[row] for row, unit in enumerate(stored.units)}
+
+
+def embed_incrementally(
+    units: list[Unit], embedder: EmbedderLike, known: dict[str, np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """Vectors for units, embedding only texts not in known; returns (vectors, embedded)."""
+    keys = [text_key(unit) for unit in units]
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    fresh = embed_units([units[i] for i in missing], embedder)
+    vectors = np.zeros((len(units), embedder.dim), dtype=np.float32)
+    for row, key in enumerate(keys):
+        if key in known:
+            vectors[row] = known[key]
+    for position, row in enumerate(missing):
+        vectors[row] = fresh[position]
+    return vectors, len(missing)
+
+
+def build_settings(chunk_params: ChunkParams, ranking: RankingParams | None) -> dict:
+    return {
+        "chunking": chunk_params.as_dict(),
+        "tokenizer": TOKENIZER_VERSION,
+        "ranking": (ranking or RankingParams()).as_dict(),
+    }
+
+
+def write_new_version(
+    source: Path,
+    index_root: Path,
+    embedder: EmbedderLike,
+    chunk_params: ChunkParams | None = None,
+    ranking: RankingParams | None = None,
+    incremental: bool = False,
+    info: dict | None = None,
+) -> BuildReport:
+    """Write a complete version folder without making it current (the caller holds build_lock).
+
+    Validation and embedding happen before anything is written; on failure nothing is.
+    """
+    started = time.perf_counter()
+    chunk_params = chunk_params or ChunkParams()
+    units, warnings = collect_units(source, chunk_params)
+    embed_started = time.perf_counter()
+    known = reusable_vectors(index_root, embedder) if incremental else {}
+    vectors, embedded = embed_incrementally(units, embedder, known)
+    embed_seconds = time.perf_counter() - embed_started
+    version = write_version(
+        index_root,
+        units,
+        vectors,
+        {"name": embedder.name, "dim": embedder.dim},
+        build_settings(chunk_params, ranking),
+        info={
+            "source": str(source.resolve()),
+            "warnings": len(warnings),
+            "embedded": embedded,
+            "reused": len(units) - embedded,
+            **(info or {}),
+        },
+    )
+    counts: dict[str, int] = {}
+    for unit in units:
+        counts[unit.kind] = counts.get(unit.kind, 0) + 1
+    return BuildReport(
+        version,
+        len(units),
+        time.perf_counter() - started,
+        embed_seconds,
+        counts,
+        warnings,
+        embedded=embedded,
+        reused=len(units) - embedded,
+    )
+
+
 def build_index(
     source: Path,
     index_root: Path,
@@ -94,39 +209,18 @@ def build_index(
     chunk_params: ChunkParams | None = None,
     before_activate: Callable[[Path], None] | None = None,
     ranking: RankingParams | None = None,
+    incremental: bool = False,
 ) -> BuildReport:
     """Build a new version and make it current; on any failure the previous current stays.
 
     before_activate is a hook for tests that simulate a crash after the version is written.
     """
-    started = time.perf_counter()
-    chunk_params = chunk_params or ChunkParams()
-    units, warnings = collect_units(source, chunk_params)
-    embed_started = time.perf_counter()
-    vectors = embed_units(units, embedder)
-    embed_seconds = time.perf_counter() - embed_started
-    settings = {
-        "chunking": chunk_params.as_dict(),
-        "tokenizer": TOKENIZER_VERSION,
-        "ranking": (ranking or RankingParams()).as_dict(),
-    }
-    model = {"name": embedder.name, "dim": embedder.dim}
     with build_lock(index_root):
-        version = write_version(
-            index_root,
-            units,
-            vectors,
-            model,
-            settings,
-            info={"source": str(source.resolve()), "warnings": len(warnings)},
+        report = write_new_version(
+            source, index_root, embedder, chunk_params, ranking, incremental=incremental
         )
         if before_activate is not None:
-            before_activate(version)
-        activate(index_root, version)
+            before_activate(report.version)
+        activate(index_root, report.version)
         prune(index_root, keep=max(1, keep))
-    counts: dict[str, int] = {}
-    for unit in units:
-        counts[unit.kind] = counts.get(unit.kind, 0) + 1
-    return BuildReport(
-        version, len(units), time.perf_counter() - started, embed_seconds, counts, warnings
-    )
+    return report

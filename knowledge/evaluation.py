@@ -26,6 +26,7 @@ class Question:
     expect: tuple[str, ...]  # acceptable doc_id / FAQ ids, the first is the intended one
     style: str
     split: str
+    batch: str = ""  # e.g. "fresh": questions added later, also reported on their own
 
 
 def default_questions_path() -> Path:
@@ -51,7 +52,13 @@ def load_questions(path: Path, split: str = "all") -> list[Question]:
                 raise KnowledgeInputError(f"{path}: {name}[{index}] needs 'q' and 'expect'")
             expect = item["expect"] if isinstance(item["expect"], list) else [item["expect"]]
             out.append(
-                Question(str(item["q"]), tuple(map(str, expect)), str(item.get("style", "")), name)
+                Question(
+                    str(item["q"]),
+                    tuple(map(str, expect)),
+                    str(item.get("style", "")),
+                    name,
+                    str(item.get("batch", "")),
+                )
             )
     return out
 
@@ -63,6 +70,7 @@ class EvalReport:
     top5: int = 0
     top1_answerable: int = 0  # right first AND the "no answer" decision let it through
     by_style: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_batch: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def rate(self, hits: int) -> float:
@@ -78,15 +86,20 @@ class EvalReport:
                 k: {"questions": v[1], "top1": round(v[0] / v[1], 4)}
                 for k, v in self.by_style.items()
             },
+            "by_batch": {
+                k: {"questions": v[1], "top1": round(v[0] / v[1], 4)}
+                for k, v in self.by_batch.items()
+            },
             "failures": self.failures,
         }
 
     def summary(self) -> str:
         styles = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_style.items()))
+        batches = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_batch.items()))
         return (
             f"{self.total} questions: right first {self.rate(self.top1):.3f}, in top 5 "
             f"{self.rate(self.top5):.3f}, right first and answerable "
-            f"{self.rate(self.top1_answerable):.3f}\n  by style: {styles}"
+            f"{self.rate(self.top1_answerable):.3f}\n  by style: {styles}\n  by batch: {batches}"
         )
 
 
@@ -102,6 +115,9 @@ def evaluate(kb: Searcher, questions: list[Question], k: int = 5) -> EvalReport:
         report.top1_answerable += first_ok and result.answerable
         report.by_style[question.style][0] += first_ok
         report.by_style[question.style][1] += 1
+        batch = question.batch or "original"
+        report.by_batch[batch][0] += first_ok
+        report.by_batch[batch][1] += 1
         if not (first_ok and result.answerable):
             report.failures.append(
                 {

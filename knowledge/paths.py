@@ -9,13 +9,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 
 
+def _configured(variable: str) -> Path | None:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
 def default_index_dir() -> Path:
-    configured = os.environ.get("DUTA_INDEX_DIR")
-    if configured:
-        path = Path(configured)
-        return path if path.is_absolute() else PROJECT_ROOT / path
-    return PROJECT_ROOT / "var" / "index"
+    return _configured("DUTA_INDEX_DIR") or PROJECT_ROOT / "var" / "index"
 
 
 def default_source_dir() -> Path:
-    return KNOWLEDGE_DIR
+    """The knowledge folder staff edit (documents/, faq/, events.yml, CHANGELOG.md).
+
+    DUTA_KNOWLEDGE_DIR points elsewhere, e.g. at a copy the tests may change freely.
+    """
+    return _configured("DUTA_KNOWLEDGE_DIR") or KNOWLEDGE_DIR
+
+
+def default_models_dir() -> Path:
+    """Trained Rasa models (the stack serves the newest .tar.gz here)."""
+    return _configured("DUTA_MODELS_DIR") or PROJECT_ROOT / "models"

@@ -13,7 +13,7 @@ from knowledge.answerability import Thresholds, confidence, is_answerable
 from knowledge.language import detect_language
 from knowledge.paths import default_index_dir
 from knowledge.retriever import HybridIndex, QueryScores, RankingParams
-from knowledge.store import IndexError_, StoredIndex, read_current, read_version
+from knowledge.store import IndexError_, StoredIndex, read_serving, read_version
 
 
 class EmbedderLike(Protocol):
@@ -100,6 +100,8 @@ class KnowledgeBase:
             )
         self.path = stored.path
         self.manifest = stored.manifest
+        # Why `current` is not the version serving (it failed its checks), else None.
+        self.passed_over: str | None = None
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
         if params is None:
@@ -120,10 +122,16 @@ class KnowledgeBase:
         Raises IndexMissingError / IndexCorruptError / IndexMismatchError (all IndexError_).
         """
         root = Path(index_dir) if index_dir else default_index_dir()
-        stored = read_version(Path(version)) if version else read_current(root)
+        passed_over = None
+        if version:
+            stored = read_version(Path(version))
+        else:
+            stored, passed_over = read_serving(root)
         # The index is read (and verified) before the model is loaded: a missing or corrupt index
         # fails fast, without seconds of model loading.
-        return cls(stored, embedder or shared_embedder(model_path))
+        kb = cls(stored, embedder or shared_embedder(model_path))
+        kb.passed_over = passed_over
+        return kb
 
     @property
     def version(self) -> str:

