@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge import faq_cli
 from knowledge.cli import main
@@ -238,3 +240,48 @@ def test_near_duplicate_and_contradiction_with_the_real_model(tmp_path: Path) ->
     assert f"{sheet} line 1" in result.stderr
     assert "near-duplicate of FAQ 'visa-evoa-rules'" in result.stderr
     assert snapshot(folder) == before
+
+
+# --- any file at all (issue 8, bad input) --------------------------------------------------------
+
+# Cells that look like what people paste: emoji, control characters, HTML, SQL, other scripts.
+_NASTY_CELL = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["<script>alert(1)</script>", "'; DROP TABLE faq; --", "\x00\x1b[31m", "🇮🇩🙏" * 20,
+         '"unclosed', "a,b,c", "\ufeffid", "é" * 3000, "---\n- [", "{{ x }}", "=cmd|' /C calc'!A0"]
+    ),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    suffix=st.sampled_from([".csv", ".yml", ".yaml", ".txt"]),
+    body=st.one_of(
+        st.binary(max_size=400),
+        st.lists(st.lists(_NASTY_CELL, max_size=12), max_size=4).map(
+            lambda rows: (HEADER + "\n".join(",".join(row) for row in rows)).encode(
+                "utf-8", "surrogatepass"
+            )
+        ),
+        st.lists(_NASTY_CELL, max_size=6).map(
+            lambda cells: ("- " + "\n- ".join(cells)).encode("utf-8", "surrogatepass")
+        ),
+    ),
+)
+def test_any_import_file_is_refused_clearly_or_imported(
+    knowledge: Path, tmp_path: Path, suffix: str, body: bytes
+) -> None:
+    """Whatever the bytes: exit 0 (imported) or 2 with a message naming the file, never a
+    traceback; and a refused import leaves every file as it was."""
+    sheet = tmp_path / f"upload{suffix}"
+    sheet.write_bytes(body)
+    before = snapshot(knowledge)
+    code, _out, err = run_cli("faq", "import", str(sheet))
+    assert "Traceback" not in err
+    if code != 0:
+        assert code == 2, err
+        assert err.strip() and "error" in err.lower(), err
+        assert snapshot(knowledge) == before
