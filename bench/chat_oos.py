@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import machine
 from bench.oos import load_xsid
-from bot.stack import Stack, StackConfig, free_port
+from bot.stack import Stack, StackConfig
 
 
 def ask(url: str, sender: str, text: str) -> dict:
@@ -57,12 +57,8 @@ def main() -> None:
         measure(args.url, args.split)
         return
     with tempfile.TemporaryDirectory() as workdir:
-        config = StackConfig(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            gateway_port=free_port(),
-            tracker_db=Path(workdir) / "tracker.db",
-            log_dir=Path(workdir) / "log",
+        config = StackConfig.private(
+            Path(workdir),
             extra_env={"RATE_LIMIT_SENDER_PER_MIN": "0", "RATE_LIMIT_IP_PER_MIN": "0"},
         )
         stack = Stack(config)

@@ -37,7 +37,7 @@ import aiohttp
 import yaml
 
 from bench.stack_bench import group_rss_mib
-from bot.stack import PROCESS_NAMES, ROOT, Stack, StackConfig, free_port
+from bot.stack import PROCESS_NAMES, ROOT, Stack, StackConfig
 
 QUESTIONS_FILE = ROOT / "tests" / "data" / "retrieval_questions.yml"
 SMALL_TALK = {
@@ -362,12 +362,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        config = StackConfig(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            gateway_port=free_port(),
-            tracker_db=Path(workdir) / "tracker.db",
-            log_dir=Path(workdir) / "log",
+        config = StackConfig.private(
+            Path(workdir),
             # One client address plays every sender: only the per-address limit is lifted.
             extra_env={
                 "RATE_LIMIT_IP_PER_MIN": "0",

@@ -26,7 +26,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bot.stack import Stack, StackConfig, free_port
+from bot.stack import Stack, StackConfig
 from tests.integration.knowledge_copy import private_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,12 +130,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="duta-bench-retrain-") as tmp:
         workdir = Path(tmp)
         extra = private_knowledge(workdir)
-        config = StackConfig(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            gateway_port=free_port(),
-            tracker_db=workdir / "tracker.db",
-            log_dir=workdir / "log",
+        config = StackConfig.private(
+            workdir,
             extra_env={**extra, "RATE_LIMIT_SENDER_PER_MIN": "0", "RATE_LIMIT_IP_PER_MIN": "0"},
         )
         env = {

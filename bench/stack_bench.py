@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.stack import PROCESS_NAMES, Stack, StackConfig, free_port
+from bot.stack import PROCESS_NAMES, Stack, StackConfig
 
 MESSAGES = [
     "halo", "hello", "Kapan ICDD diadakan?", "When was the ICDD held?",
@@ -61,12 +61,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        config = StackConfig(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            gateway_port=free_port(),
-            tracker_db=Path(workdir) / "tracker.db",
-            log_dir=Path(workdir) / "log",
+        config = StackConfig.private(
+            Path(workdir),
             # Every message comes from 127.0.0.1: lift the rate limits for the measurement.
             extra_env={
                 "RATE_LIMIT_SENDER_PER_MIN": "0",

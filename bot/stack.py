@@ -43,6 +43,19 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
+    def private(cls, workdir: Path, extra_env: dict[str, str] | None = None) -> StackConfig:
+        """A stack of its own on free ports, with its tracker and logs in `workdir` (tests and
+        benchmarks), so it never touches a running `make run`."""
+        return cls(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            gateway_port=free_port(),
+            tracker_db=Path(workdir) / "tracker.db",
+            log_dir=Path(workdir) / "log",
+            extra_env=dict(extra_env or {}),
+        )
+
+    @classmethod
     def from_env(cls) -> StackConfig:
         # An empty value counts as unset, as for the gateway's own settings.
         env = {key: value for key, value in os.environ.items() if value.strip()}

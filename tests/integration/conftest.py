@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.stack import Stack, StackConfig, free_port
+from bot.stack import Stack, StackConfig
 
 from .knowledge_copy import private_knowledge
 from .telegram_fake import TelegramTestApi
@@ -86,12 +86,8 @@ def running_stack(
     tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramTestApi
 ) -> Iterator[RunningStack]:
     workdir: Path = tmp_path_factory.mktemp("stack")
-    config = StackConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        gateway_port=free_port(),
-        tracker_db=workdir / "tracker.db",
-        log_dir=workdir / "log",
+    config = StackConfig.private(
+        workdir,
         # One stack for the whole run: its gateway also runs the Telegram connector. It serves a
         # private copy of knowledge/ and the index (test_retrain.py adds FAQs and reloads).
         # Every test talks from 127.0.0.1, so the per-address limit is off here; the limits
