@@ -85,7 +85,7 @@ def _open(version: str | None) -> Any:
         # Strictly what `current` points to: a damaged `current` is refused, not passed over.
         current = current_version(root)
         if current is None:
-            raise ReloadError(f"no current index in {root}", status=404)
+            raise ReloadError(f"no current index in {root}")
         return KnowledgeBase.load(root, version=current)
     if not _VERSION_RE.match(version):
         raise ReloadError(f"not a version name: {version!r}", status=400)
