@@ -138,6 +138,11 @@ async def search(query: str | None, language: str) -> Any:
         return None
 
 
+def best_hit(result: Any) -> Any | None:
+    """The top hit when the knowledge layer found an answer, else None."""
+    return result.hits[0] if result is not None and result.answerable and result.hits else None
+
+
 def utter_hit(
     dispatcher: CollectingDispatcher, hit: Any, language: str, buttons: list[dict] | None = None
 ) -> None:
@@ -158,10 +163,11 @@ class ActionAnswerFromKnowledge(Action):
         intent = (message.get("intent") or {}).get("name")
         topic = next(tracker.get_latest_entity_values("topic"), None)
         result = await search(search_query(message.get("text"), intent, topic, language), language)
-        if result is None or not result.answerable or not result.hits:
+        hit = best_hit(result)
+        if hit is None:
             dispatcher.utter_message(
                 text=say("no_answer", language), json_message=duta_meta(fallback=True)
             )
             return []
-        utter_hit(dispatcher, result.hits[0], language, follow_up_buttons(intent, topic, language))
+        utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))
         return []

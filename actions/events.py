@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content
-from actions.answer import search, utter_hit
+from actions.answer import best_hit, search, utter_hit
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -238,8 +238,8 @@ class ActionEvents(Action):
         dispatcher: CollectingDispatcher, text: str, language: str
     ) -> bool:
         """ "Kegiatan diplomasi apa saja yang bisa virtual?" is no question about events."""
-        result = await search(text, language)
-        if result is None or not result.answerable or not result.hits:
+        hit = best_hit(await search(text, language))
+        if hit is None:
             return False
-        utter_hit(dispatcher, result.hits[0], language)
+        utter_hit(dispatcher, hit, language)
         return True
