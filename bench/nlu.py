@@ -1,6 +1,6 @@
 """Intent classification quality of the Rasa NLU model, for docs/benchmarks.md.
 
-`python -m bench.nlu cv`       5-fold cross-validation on training_data/nlu.yml (trains 5 models)
+`python -m bench.nlu cv`       5-fold cross-validation on all of training_data/ (trains 5 models)
 `python -m bench.nlu heldout`  the trained model (models/duta.tar.gz) on tests/nlu_test.yml
 
 Both call Rasa's own `rasa test nlu` and read the macro-averaged intent F1 from its report.
@@ -51,7 +51,7 @@ def main() -> None:
     if args.what == "cv":
         report = rasa_test_nlu(
             OUT / "cv",
-            "--nlu", "training_data/nlu.yml", "--cross-validation", "--folds", "5",
+            "--nlu", "training_data", "--cross-validation", "--folds", "5",
         )  # fmt: skip
     else:
         report = rasa_test_nlu(

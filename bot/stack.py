@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+# `rasa run` with a cached action-response validator (the file says why).
+RASA_SERVER = ROOT / "deploy" / "rasa_server.py"
 PROCESS_NAMES = ("action_server", "rasa", "gateway")
 
 
@@ -99,7 +101,7 @@ class StackConfig:
     def command(self, name: str) -> list[str]:
         if name == "rasa":
             return [
-                str(RASA_BIN), "run", "--enable-api",
+                str(RASA_PYTHON), str(RASA_SERVER), "run", "--enable-api",
                 "--auth-token", self.rasa_token,
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--endpoints", self.rasa_endpoints, "--credentials", "credentials.yml",

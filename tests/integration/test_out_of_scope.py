@@ -22,10 +22,8 @@ def sample(lang: str) -> list[str]:
     return [text for row_lang, _intent, text in rows if row_lang == lang]
 
 
-# Not met yet (issue 4): the NLU takes about a fifth of these for small talk (rain -> "deny",
-# "Halo: Ghosts of Onyx" -> "greet"); bench/chat_oos.py measures the whole split. Strict: once
-# the model declines them, this marker must go.
-@pytest.mark.xfail(strict=True, reason="xSID through /api/chat: about 78% fallback, target 95%")
+# The training data has out-of-scope examples from the xSID *validation* split only
+# (training_data/nlu_out_of_scope_xsid.yml); this sample is from the test split.
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_xsid_sample_is_declined(running_stack: RunningStack, lang: str) -> None:
     utterances = sample(lang)
@@ -37,4 +35,5 @@ def test_xsid_sample_is_declined(running_stack: RunningStack, lang: str) -> None
             answered.append((text, reply.text[:80]))
         else:
             assert reply.text, text  # a fallback still says what Duta can help with
-    assert len(answered) / len(utterances) <= 0.08, answered
+    # The target for the whole split is at least 95% declined.
+    assert len(answered) / len(utterances) <= 0.05, answered

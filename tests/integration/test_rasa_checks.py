@@ -74,3 +74,54 @@ def test_no_intent_is_left_behind_on_heldout_examples(heldout_intent_report: dic
         and name not in {"macro avg", "weighted avg", "micro avg"}
     }  # fmt: skip
     assert per_intent and min(per_intent.values()) >= 0.6, per_intent
+
+
+# Run in the Rasa environment: deploy/rasa_server.py's validator must judge action server
+# responses exactly as Rasa's own jsonschema.validate() call does, and be the one Rasa uses.
+LAUNCHER_CHECK = """
+import json, sys
+from jsonschema import ValidationError, validate
+sys.path.insert(0, "deploy")
+import rasa_server
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:9/webhook"))
+assert RemoteAction._validate_action_result is rasa_server._validate_action_result
+verdicts = []
+for response in json.loads(sys.argv[1]):
+    try:
+        validate(response, RemoteAction.action_response_format_spec())
+        expected = "ok"
+    except ValidationError:
+        expected = "invalid"
+    try:
+        action._validate_action_result(response)
+        got = "ok"
+    except ValidationError as error:
+        got = "invalid" if "Failed to validate Action server response" in error.message else "?"
+    verdicts.append([expected, got])
+print(json.dumps(verdicts))
+"""
+
+
+def test_rasa_server_launcher_validates_action_responses_like_rasa() -> None:
+    responses = [
+        {"events": [{"event": "slot", "name": "language", "value": "en"}], "responses": []},
+        {"events": [], "responses": [{"text": "Halo"}, {"custom": {"duta": {"fallback": True}}}]},
+        {"events": [{"event": "slot", "name": "language"}], "responses": []},
+        {"events": "slot", "responses": []},
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": [], "responses": ["text"]},
+        [],
+    ]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    result = subprocess.run(
+        [str(RASA.parent / "python"), "-c", LAUNCHER_CHECK, json.dumps(responses)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    verdicts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [got for _expected, got in verdicts] == [expected for expected, _got in verdicts]
+    # Both kinds occur, so the comparison means something.
+    assert {expected for expected, _got in verdicts} == {"ok", "invalid"}
