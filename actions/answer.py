@@ -3,7 +3,9 @@
 FAQ hit: the stored answer in the slot language. Document hit: a short extract under the
 document's title. Either way the sources follow as a `custom.duta` message
 (docs/architecture.md). When the knowledge layer says "not answerable", an honest
-"I don't know" with where to ask (fallback true).
+"I don't know" with where to ask (fallback true). It also runs for messages the NLU judged out of
+scope: those are answered only when the knowledge layer clears its strict bar, and otherwise get
+the polite out-of-scope reply (what Duta can help with, fallback true).
 """
 
 from __future__ import annotations
@@ -125,14 +127,15 @@ def answer_text(hit: Any, language: str) -> str:
     return say(key, language, title=hit.title, extract=shorten(hit.text))
 
 
-async def search(query: str | None, language: str) -> Any:
-    """The knowledge layer's result for `query`, or None (not loaded, no query, search failed)."""
+async def search(query: str | None, language: str, strict: bool = False) -> Any:
+    """The knowledge layer's result for `query`, or None (not loaded, no query, search failed).
+    `strict`: the higher bar for a message the NLU judged out of scope."""
     # Searching embeds the query (CPU-bound): off the event loop, so /health stays responsive.
     kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
     if kb is None or not query:
         return None
     try:
-        return await asyncio.to_thread(kb.search, query, k=SEARCH_K, lang=language)
+        return await asyncio.to_thread(kb.search, query, k=SEARCH_K, lang=language, strict=strict)
     except Exception:  # a broken search must still get the user an answer
         logger.exception("Knowledge search failed")
         return None
@@ -162,11 +165,13 @@ class ActionAnswerFromKnowledge(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         topic = next(tracker.get_latest_entity_values("topic"), None)
-        result = await search(search_query(message.get("text"), intent, topic, language), language)
-        hit = best_hit(result)
+        query = search_query(message.get("text"), intent, topic, language)
+        out_of_scope = intent == "out_of_scope"
+        hit = best_hit(await search(query, language, strict=out_of_scope))
         if hit is None:
+            decline = "out_of_scope" if out_of_scope else "no_answer"
             dispatcher.utter_message(
-                text=say("no_answer", language), json_message=duta_meta(fallback=True)
+                text=say(decline, language), json_message=duta_meta(fallback=True)
             )
             return []
         utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))

@@ -9,6 +9,18 @@ from __future__ import annotations
 HOTLINE = "+62 812 9007 0027"
 
 TEXTS: dict[str, dict[str, str]] = {
+    "out_of_scope": {
+        "id": (
+            "Maaf, itu di luar yang bisa saya bantu. Saya menjawab pertanyaan tentang diplomasi "
+            "digital Indonesia dan layanan Kemlu untuk warga: visa, Safe Travel, paspor, acara, "
+            'dan keadaan darurat. Ketik "menu" untuk melihat topik.'
+        ),
+        "en": (
+            "Sorry, that's outside what I can help with. I answer questions about Indonesia's "
+            "digital diplomacy and Kemlu's citizen services: visas, Safe Travel, passports, "
+            'events and emergencies. Type "menu" to see the topics.'
+        ),
+    },
     "no_answer": {
         "id": (
             "Maaf, saya belum punya jawaban yang dapat dipercaya untuk pertanyaan itu. "

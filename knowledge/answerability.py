@@ -6,6 +6,10 @@ informative words (idf mass) that hit contains:
 
     confidence = dense + coverage_weight * coverage;  answerable when confidence >= threshold
 
+A message the NLU already judged out of scope must clear a higher bar (`strict_threshold`): the
+NLU's out-of-scope class is trained on weather, music and film requests, and sometimes takes an
+in-scope question for one of them; the knowledge layer still answers it when it is sure.
+
 Tuned on xSID valid (out of scope, both languages) and the dev split of
 tests/data/retrieval_questions.yml (in scope) with multilingual-e5-small, whose cosines sit in a
 narrow band (unrelated text scores about 0.80-0.88): another model needs new values.
@@ -21,6 +25,9 @@ from dataclasses import asdict, dataclass
 class Thresholds:
     coverage_weight: float = 0.10
     threshold: float = 0.885
+    # Tuned on xSID valid: no answer for 0.990 (id) / 0.997 (en), and 167 of the 172 dev
+    # questions still answerable.
+    strict_threshold: float = 0.90
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -30,5 +37,8 @@ def confidence(dense: float, coverage: float, thresholds: Thresholds) -> float:
     return dense + thresholds.coverage_weight * coverage
 
 
-def is_answerable(dense: float, coverage: float, thresholds: Thresholds) -> bool:
-    return confidence(dense, coverage, thresholds) >= thresholds.threshold
+def is_answerable(
+    dense: float, coverage: float, thresholds: Thresholds, strict: bool = False
+) -> bool:
+    bar = thresholds.strict_threshold if strict else thresholds.threshold
+    return confidence(dense, coverage, thresholds) >= bar

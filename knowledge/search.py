@@ -141,7 +141,11 @@ class KnowledgeBase:
         vector = self.embedder.embed_queries([query])[0]
         return self.index.score_units(vector, query)
 
-    def search(self, query: str, k: int = 5, lang: str | None = None) -> SearchResult:
+    def search(
+        self, query: str, k: int = 5, lang: str | None = None, strict: bool = False
+    ) -> SearchResult:
+        """The best `k` hits and whether they answer the query; `strict` asks for the higher
+        bar of a message the NLU judged out of scope (knowledge/answerability.py)."""
         # e5 reads at most 512 tokens anyway; the cap keeps BM25 and the tokenizer cheap on a
         # pasted essay.
         query = (query or "").strip()[:MAX_QUERY_CHARS]
@@ -156,7 +160,7 @@ class KnowledgeBase:
         hits = [self._hit(g.group, g.score, g.unit, per_unit, language) for g in ranked]
         best = ranked[0]
         coverage = self.index.coverage(scores, best.unit)
-        answerable = is_answerable(best.dense, coverage, self.thresholds)
+        answerable = is_answerable(best.dense, coverage, self.thresholds, strict)
         signals = {
             "dense": best.dense,
             "coverage": coverage,

@@ -49,16 +49,29 @@ def document_hit(language: str = "id") -> SimpleNamespace:
 
 
 class FakeKB:
-    def __init__(self, hits: list[Any], answerable: bool = True, error: bool = False) -> None:
+    def __init__(
+        self,
+        hits: list[Any],
+        answerable: bool = True,
+        error: bool = False,
+        strict_answerable: bool | None = None,
+    ) -> None:
         self.hits, self.answerable, self.error = hits, answerable, error
+        # Whether the hits also clear the strict bar (a message the NLU judged out of scope).
+        self.strict_answerable = answerable if strict_answerable is None else strict_answerable
         self.calls: list[tuple[str, int, str | None]] = []
+        self.strict: list[bool] = []
         self.manifest = {"version": "test"}
 
-    def search(self, query: str, k: int = 5, lang: str | None = None) -> SimpleNamespace:
+    def search(
+        self, query: str, k: int = 5, lang: str | None = None, strict: bool = False
+    ) -> SimpleNamespace:
         self.calls.append((query, k, lang))
+        self.strict.append(strict)
         if self.error:
             raise RuntimeError("index corrupted")
-        return SimpleNamespace(answerable=self.answerable, hits=self.hits)
+        answerable = self.strict_answerable if strict else self.answerable
+        return SimpleNamespace(answerable=answerable, hits=self.hits)
 
 
 async def run(tracker: Any) -> CollectingDispatcher:
@@ -77,6 +90,7 @@ async def test_faq_hit_answers_in_slot_language_with_source(install: Any) -> Non
     assert meta["fallback"] is False
     assert meta["sources"] == [{"title": ICDD_SOURCE["title"], "url": None, "date": "2021-11-17"}]
     assert kb.calls == [("when was ICDD held?", 5, "en")]
+    assert kb.strict == [False]
 
 
 async def test_not_answerable_declines_with_where_to_ask(install: Any) -> None:
@@ -85,6 +99,31 @@ async def test_not_answerable_declines_with_where_to_ask(install: Any) -> None:
     [text] = texts(dispatcher)
     assert "Maaf" in text and "+62 812 9007 0027" in text and "KBRI/KJRI" in text
     assert duta(dispatcher) == {"sources": [], "fallback": True}
+
+
+async def test_out_of_scope_message_gets_the_out_of_scope_reply_below_the_strict_bar(
+    install: Any,
+) -> None:
+    kb = install(FakeKB([faq_hit()], strict_answerable=False))
+    tracker = make_tracker("what films are on tonight?", "out_of_scope", slots={"language": "en"})
+    dispatcher = await run(tracker)
+    assert kb.strict == [True]
+    [text] = texts(dispatcher)
+    assert text.startswith("Sorry, that's outside what I can help with") and "visas" in text
+    assert duta(dispatcher) == {"sources": [], "fallback": True}
+
+
+async def test_out_of_scope_message_is_answered_when_the_knowledge_layer_is_sure(
+    install: Any,
+) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    tracker = make_tracker(
+        "what were the panels at ICDD?", "out_of_scope", slots={"language": "en"}
+    )
+    dispatcher = await run(tracker)
+    assert kb.strict == [True]
+    assert texts(dispatcher) == ["ICDD was held on 16 November 2021."]
+    assert duta(dispatcher)["fallback"] is False
 
 
 @pytest.mark.parametrize("kb", [None, FakeKB([], error=True), FakeKB([])])

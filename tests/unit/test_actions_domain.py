@@ -39,11 +39,6 @@ def test_response_has_one_variation_per_language(name: str) -> None:
     ).get("fallback")
 
 
-def test_no_answer_responses_are_marked_fallback() -> None:
-    for variation in DOMAIN["responses"]["utter_out_of_scope"]:
-        assert variation["custom"]["duta"]["fallback"] is True
-
-
 @pytest.mark.parametrize("key", sorted(TEXTS))
 def test_action_text_exists_in_both_languages_with_the_same_placeholders(key: str) -> None:
     entry = TEXTS[key]

@@ -58,6 +58,30 @@ def test_out_of_scope_gets_no_answer(kb: KnowledgeBase, query: str) -> None:
     assert all("nozzle" not in h.text.lower() for h in result.hits)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ICDD tahun 2021 diadain kapan sih?",
+        "nomor telepon darurat kemlu berapa",
+        "apa saja panel di konferensi itu",
+        "will it rain in Surabaya this afternoon?",
+        "what films are showing at the cinema tonight",
+    ],
+)
+def test_strict_bar_only_takes_answers_away(kb: KnowledgeBase, query: str) -> None:
+    normal, strict = kb.search(query, k=5), kb.search(query, k=5, strict=True)
+    assert strict.signals == normal.signals and strict.hits == normal.hits
+    bar = kb.thresholds.strict_threshold
+    assert bar > kb.thresholds.threshold
+    assert strict.answerable == (strict.signals["confidence"] >= bar)
+    assert normal.answerable or not strict.answerable
+
+
+def test_strict_bar_still_answers_a_clear_question(kb: KnowledgeBase) -> None:
+    result = kb.search("ICDD tahun 2021 diadain kapan sih?", k=5, strict=True)
+    assert result.answerable and result.hits[0].doc_id == "fixture-icdd-when", result.signals
+
+
 def test_hit_shape_and_language(kb: KnowledgeBase) -> None:
     english = kb.search("What is the Safe Travel application?", k=3)
     top = english.hits[0]
