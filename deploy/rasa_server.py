@@ -16,6 +16,7 @@ from typing import Any
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
 
 
 @cache
@@ -32,7 +33,8 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     if error is not None:
         error.message += (
             ". Failed to validate Action server response from API, make sure your response from "
-            "the Action endpoint is valid."
+            "the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
         )
         raise error
     return True
