@@ -80,10 +80,8 @@ def main() -> int:
                     )
                     + "\n"
                 )
-        print(
-            f"in-scope questions ({split}): {answered}/{len(questions)} answerable "
-            f"({answered / len(questions):.3f})"
-        )
+        share = f"{answered / len(questions):.3f}" if questions else "no questions"
+        print(f"in-scope questions ({split}): {answered}/{len(questions)} answerable ({share})")
     if signals:
         signals.close()
     return 0

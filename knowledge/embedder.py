@@ -42,6 +42,15 @@ class Embedder:
         # Search embeds one query at a time: a traced copy of the model does that in about half
         # the time (knowledge/query_encoder.py). None: queries go through sentence-transformers.
         self.query_encoder = query_encoder
+        self._vocab: frozenset[str] | None = None
+
+    def known_word(self, word: str) -> bool:
+        """Whether the tokenizer has the word as one whole piece (lowercase or capitalised): a
+        word of real text, used to tell a typo from a word the index lacks
+        (knowledge/query_norm.py)."""
+        if self._vocab is None:
+            self._vocab = frozenset(self._model.tokenizer.get_vocab())
+        return f"\u2581{word}" in self._vocab or f"\u2581{word.capitalize()}" in self._vocab
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if self.query_encoder is not None and texts:
@@ -85,4 +94,5 @@ def load_embedder(path: str | None = None) -> Embedder:
     embedder = Embedder(model, folder.resolve().name, build_query_encoder(model))
     # The first forward pass pays one-off initialisation; do it here, not on a user's query.
     embedder.embed_queries(["warm-up"])
+    embedder.known_word("warm-up")  # builds the tokenizer's word set (~0.1 s) now, not on a query
     return embedder

@@ -106,7 +106,9 @@ class KnowledgeBase:
         self.thresholds = thresholds or Thresholds()
         if params is None:
             params = RankingParams.from_dict(stored.manifest.get("settings", {}).get("ranking"))
-        self.index = HybridIndex(stored.units, stored.faiss_index, params)
+        self.index = HybridIndex(
+            stored.units, stored.faiss_index, params, getattr(embedder, "known_word", None)
+        )
         self.units = stored.units
 
     @classmethod
@@ -138,8 +140,11 @@ class KnowledgeBase:
         return self.path.name
 
     def query_scores(self, query: str) -> QueryScores:
+        """Per-unit scores of the query. BM25 gets the query with chat abbreviations spelled out
+        and typos mended (knowledge/query_norm.py); the encoder gets it as typed, which measured
+        better on the dev questions and the FAQ variants (docs/benchmarks.md)."""
         vector = self.embedder.embed_queries([query])[0]
-        return self.index.score_units(vector, query)
+        return self.index.score_units(vector, self.index.normaliser.normalise(query))
 
     def search(
         self, query: str, k: int = 5, lang: str | None = None, strict: bool = False
