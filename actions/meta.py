@@ -1,5 +1,6 @@
-"""The `custom.duta` message that follows an answer (docs/architecture.md): its sources and
-whether it is a fallback (no answer found). The gateway merges it into the text before it."""
+"""`custom.duta` messages (docs/architecture.md). After an answer: its sources and whether it is a
+fallback (no answer found); the gateway merges it into the text before it. First on every turn:
+the conversation's language, which the gateway replies in."""
 
 from __future__ import annotations
 
@@ -8,3 +9,7 @@ from typing import Any
 
 def duta_meta(sources: list[dict[str, Any]] | None = None, fallback: bool = False) -> dict:
     return {"duta": {"sources": list(sources or []), "fallback": fallback}}
+
+
+def language_meta(language: str) -> dict:
+    return {"duta": {"language": language}}

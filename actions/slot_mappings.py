@@ -1,17 +1,22 @@
 """`action_validate_slot_mappings`: Rasa runs it after every user message (action_extract_slots),
-which is what keeps the `language` slot following the user turn by turn."""
+which is what keeps the `language` slot following the user turn by turn.
+
+It also tells the gateway that language in a `custom.duta` message, the first of each reply, so
+the gateway does not read the tracker back after every turn (that read cost Rasa a sixth of its
+time under load)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from knowledge.language import detect_language
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.language import DEFAULT_LANGUAGE, normalise, resolve_language
+from actions.meta import language_meta
+from knowledge.language import detect_language
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -30,6 +35,7 @@ class ValidateSlotMappings(ValidationAction):
             previous=tracker.get_slot("language"),
             detect=detect_language,
         )
+        dispatcher.utter_message(json_message=language_meta(language))
         return {"language": language}
 
     def validate_language(

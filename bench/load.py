@@ -36,7 +36,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bench.stack_bench import group_rss_mib
+from bench.stack_bench import group_cpu_seconds, group_rss_mib
 from bot.stack import PROCESS_NAMES, ROOT, Stack, StackConfig
 
 QUESTIONS_FILE = ROOT / "tests" / "data" / "retrieval_questions.yml"
@@ -197,20 +197,30 @@ def _session() -> aiohttp.ClientSession:
     )
 
 
-class MemoryWatch:
-    """Peak resident memory of each process group, sampled every second during a run."""
+class ProcessWatch:
+    """Peak resident memory of each process group, sampled every second during a run, and the CPU
+    time each spent per answer in the last run (which process a faster machine would need)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.peak_mib = dict.fromkeys(PROCESS_NAMES, 0.0)
+        self.cpu_ms_per_answer = dict.fromkeys(PROCESS_NAMES, 0.0)
 
     async def watch(self, until: Awaitable[Results]) -> Results:
+        cpu_before = self.cpu_seconds()
         task = asyncio.ensure_future(until)
         while not task.done():
             self.sample()
             await asyncio.wait({task}, timeout=1.0)
         self.sample()
-        return task.result()
+        results = task.result()
+        answers = max(len(results.latencies_ms), 1)
+        for name, seconds in self.cpu_seconds().items():
+            self.cpu_ms_per_answer[name] = (seconds - cpu_before[name]) * 1000 / answers
+        return results
+
+    def cpu_seconds(self) -> dict[str, float]:
+        return {name: group_cpu_seconds(self.stack.processes[name].pid) for name in PROCESS_NAMES}
 
     def sample(self) -> None:
         for name in PROCESS_NAMES:
@@ -247,7 +257,7 @@ def cpu_model() -> str:
 async def measure(stack: Stack, args: argparse.Namespace) -> list[str]:
     url = f"{stack.config.gateway_url}/api/chat"
     rng = random.Random(args.seed)
-    watch = MemoryWatch(stack)
+    watch = ProcessWatch(stack)
     lines = [HEADER]
 
     async def run(label: str, job: Callable[[], Awaitable[Results]]) -> Results:
@@ -258,9 +268,11 @@ async def measure(stack: Stack, args: argparse.Namespace) -> list[str]:
 
     # Warm-up: the first answers load lazily (TensorFlow graphs, the embedder's first batch).
     await run("warm-up (not counted)", lambda: run_senders(url, 4, 15, 1.0, rng))
+    cpu = {}
     if args.senders:
         label = f"{args.senders} senders, think {args.think:g} s, {args.duration:g} s"
         await run(label, lambda: run_senders(url, args.senders, args.duration, args.think, rng))
+        cpu = dict(watch.cpu_ms_per_answer)
     best = None
     for rate in args.rates:
         label = f"open loop {rate:g}/s, {args.step:g} s"
@@ -271,8 +283,12 @@ async def measure(stack: Stack, args: argparse.Namespace) -> list[str]:
     if args.rates:
         found = f"{best.throughput:.1f} answers/s" if best else "none of the rates tried"
         lines.append(f"\nHighest sustained throughput with p95 <= {args.p95_limit:g} s: {found}")
-    lines.append("\n| process | peak resident memory |\n|---|---|")
-    lines += [f"| {name} | {mib:.0f} MiB |" for name, mib in watch.peak_mib.items()]
+    lines.append("\n| process | peak resident memory | CPU ms per answer (senders run) |")
+    lines.append("|---|---|---|")
+    lines += [
+        f"| {name} | {mib:.0f} MiB | {cpu.get(name, float('nan')):.0f} |"
+        for name, mib in watch.peak_mib.items()
+    ]
     return lines
 
 

@@ -44,6 +44,23 @@ def group_rss_mib(pgid: int) -> float:
     return total_kib / 1024
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            # Fields after the command name, which may hold spaces: utime and stime are 14 and 15.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def chat(url: str, sender: str, message: str) -> float:
     body = json.dumps({"sender": sender, "message": message, "lang": None}).encode()
     request = urllib.request.Request(

@@ -13,7 +13,6 @@ from bot.http_errors import json_error, rate_limited
 from bot.i18n import Language, choose_language, text
 from bot.logging_setup import PSEUDONYMIZER, fields
 from bot.rasa_client import (
-    RasaClient,
     UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -42,7 +41,7 @@ async def chat(request: web.Request) -> web.Response:
     # Namespaced by channel so that a widget user cannot write into a Telegram conversation.
     sender = f"{CHANNEL}:{chat_request.sender}"
     sender_hash = request.app[PSEUDONYMIZER](sender)
-    # For the gateway's own words only; the reply follows Rasa's language slot when it has one.
+    # The gateway's guess, for its own words; a reply from Rasa names the conversation's language.
     hint_language = choose_language(chat_request.lang, chat_request.message, accept_language)
     if wait := request.app[SENDER_LIMITER].take(sender):
         log.info("rate limited", extra=fields(by="sender", sender=sender_hash))
@@ -60,8 +59,7 @@ async def chat(request: web.Request) -> web.Response:
         )
         return _upstream_failure(error, hint_language)
 
-    language = await _conversation_language(client, sender, sender_hash) or hint_language
-    reply = render_rasa_output(output, language)
+    reply = render_rasa_output(output, hint_language)
     if not output:
         # Rasa answers an empty list when an action failed: most likely the action server is down.
         log.warning("rasa returned no messages", extra=fields(sender=sender_hash))
@@ -77,17 +75,6 @@ async def chat(request: web.Request) -> web.Response:
     )
     log.debug("chat reply", extra=fields(sender=sender_hash, reply=reply.to_json()))
     return web.json_response(reply.to_json(), headers=_NO_STORE)
-
-
-async def _conversation_language(
-    client: RasaClient, sender: str, sender_hash: str
-) -> Language | None:
-    """The conversation's language slot; None (use the hint) if the tracker cannot be read."""
-    try:
-        return await client.language(sender)
-    except UpstreamError as error:
-        log.warning("language slot unreadable", extra=fields(sender=sender_hash, error=str(error)))
-        return None
 
 
 def _upstream_failure(error: UpstreamError, language: Language) -> web.Response:

@@ -1,8 +1,8 @@
 """HTTP client for the Rasa servers and the action server, over one shared aiohttp session.
 
 Failures come out as three exception types the handlers map to 503, 504 and 502. Their messages
-name the service and a fixed endpoint label, never the URL: the query carries Rasa's auth token
-and the tracker path the sender id, and both end up in logs.
+name the service and a fixed endpoint label, never the URL: a query may carry Rasa's auth token,
+and the messages end up in logs.
 
 Several Rasa servers (RASA_URL="http://a:5005,http://b:5005", docs/deploy.md) share one tracker
 store and lock store, so any of them can serve any turn: requests go round robin, and a request
@@ -20,7 +20,6 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from bot.i18n import Language, as_language
 from bot.logging_setup import fields
 
 log = logging.getLogger("bot.rasa_client")
@@ -72,9 +71,7 @@ class RasaClient:
         self._token_query = {"token": rasa_token} if rasa_token else {}
         self._timeout = timeout
         self._health_timeout = health_timeout
-        # One rotation per endpoint: with a shared one, a turn's webhook call and its tracker read
-        # would always land on the same servers and one conversation would never change server.
-        self._rotations = {"webhook": itertools.count(), "tracker": itertools.count()}
+        self._rotation = itertools.count()
 
     @property
     def rasa_server_count(self) -> int:
@@ -92,18 +89,6 @@ class RasaClient:
         if not isinstance(answer, list) or not all(isinstance(m, dict) for m in answer):
             raise UpstreamBadResponse("rasa", "webhook", "expected a list of messages")
         return answer
-
-    async def language(self, sender: str) -> Language | None:
-        """The conversation's `language` slot, None when unset."""
-        tracker = await self._rasa_round_robin(
-            "GET",
-            "tracker",
-            lambda base: self._rasa_api(base, "conversations", sender, "tracker").update_query(
-                include_events="NONE"
-            ),
-        )
-        slots = tracker.get("slots") if isinstance(tracker, dict) else None
-        return as_language(slots.get("language")) if isinstance(slots, dict) else None
 
     async def rasa_status(self, server: int = 0) -> dict[str, Any]:
         """Rasa's loaded model on one server (0-based, in RASA_URL order); 409: no model loaded."""
@@ -138,7 +123,7 @@ class RasaClient:
         processed the message already, and a second copy would be a second turn.
         """
         count = len(self._rasa_urls)
-        first = next(self._rotations[endpoint]) % count
+        first = next(self._rotation) % count
         error: UpstreamNotConnected | None = None
         for step in range(count):
             server = (first + step) % count

@@ -3,8 +3,9 @@
 Rasa's REST output is a list of messages, each with `text` (and maybe `buttons`), or `custom`,
 `image`, `attachment`. Actions attach their metadata as a separate `custom` message right after
 the text: `{"custom": {"duta": {"sources": [...], "fallback": bool}}}` (docs/architecture.md).
-That message is merged into the text message before it. Channels (the JSON API now, Telegram and
-the widget later) format a `Reply`; none of them reads Rasa's output directly.
+That message is merged into the text message before it. Every turn starts with
+`{"custom": {"duta": {"language": "id" | "en"}}}`: the conversation's language (its slot).
+Channels (the JSON API, Telegram, the widget) format a `Reply`; none reads Rasa's output directly.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.i18n import Language, text
+from bot.i18n import Language, as_language, text
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def apology(key: str, language: Language) -> Reply:
 
 
 def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
-    """Merge Rasa's messages into a `Reply`.
+    """Merge Rasa's messages into a `Reply`, in the language the last `custom.duta` names, else in
+    `language` (the gateway's guess).
 
     `fallback` is true when any `custom.duta` says so, or when Rasa produced no text at all: that
     happens when an action failed (Rasa's REST channel then answers 200 with an empty list), most
@@ -70,6 +72,7 @@ def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
             pending_sources = []
         duta = _duta_metadata(raw)
         if duta is not None:
+            language = as_language(duta.get("language")) or language
             fallback = fallback or duta.get("fallback") is True
             target = messages[-1].sources if messages else pending_sources
             target.extend(s for s in _sources(duta.get("sources")) if s not in target)

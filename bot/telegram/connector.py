@@ -117,9 +117,8 @@ class Connector:
         if not output:
             # Rasa answers an empty list when an action failed: likely the action server is down.
             log.warning("rasa returned no messages", extra=fields(chat=chat))
-        language = await self._slot_language(chat_id) or self.own_language(chat_id, user, said)
-        self.chats.remember_language(chat_id, language)
-        reply = render_rasa_output(output, language)
+        reply = render_rasa_output(output, self.own_language(chat_id, user, said))
+        self.chats.remember_language(chat_id, reply.language)
         log.info(
             "telegram answered",
             extra=fields(
@@ -183,16 +182,6 @@ class Connector:
             log.info("telegram chat unreachable", extra=fields(chat=self.chat_hash(chat_id)))
             return False
         return True
-
-    async def _slot_language(self, chat_id: int) -> Language | None:
-        try:
-            return await self.rasa.language(sender(chat_id))
-        except UpstreamError as error:
-            log.warning(
-                "language slot unreadable",
-                extra=fields(chat=self.chat_hash(chat_id), error=str(error)),
-            )
-            return None
 
 
 def sender(chat_id: int) -> str:

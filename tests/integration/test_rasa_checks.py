@@ -125,3 +125,50 @@ def test_rasa_server_launcher_validates_action_responses_like_rasa() -> None:
     assert [got for _expected, got in verdicts] == [expected for expected, _got in verdicts]
     # Both kinds occur, so the comparison means something.
     assert {expected for expected, _got in verdicts} == {"ok", "invalid"}
+
+
+# The launcher's other two fixes: event classes looked up once per type name, and everything
+# alive once the model is loaded frozen out of the garbage collector's sight.
+LAUNCHER_EVENTS_AND_GC = """
+import asyncio, gc, json, sys
+sys.path.insert(0, "deploy")
+import rasa_server
+import rasa.core.run
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+names = sorted({cls.type_name for cls in all_subclasses(Event)})
+ours = [Event.resolve_by_type(name) for _ in range(2) for name in names]
+rasas = [rasa_server._resolve_event_type(name) for _ in range(2) for name in names]
+try:
+    Event.resolve_by_type("no_such_event")
+    unknown = "accepted"
+except ValueError:
+    unknown = "refused"
+
+async def load(*args, **kwargs):
+    return "agent"
+
+rasa_server._load_agent_on_start = load
+assert rasa.core.run.load_agent_on_start is rasa_server._load_agent_then_freeze
+before = gc.get_freeze_count()
+agent = asyncio.run(rasa.core.run.load_agent_on_start("model", None, None, None))
+print(json.dumps({
+    "names": len(names), "same": ours == rasas, "unknown": unknown, "agent": agent,
+    "frozen_before": before, "frozen_after": gc.get_freeze_count(),
+}))
+"""
+
+
+def test_rasa_server_launcher_resolves_events_like_rasa_and_freezes_the_loaded_model() -> None:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    result = subprocess.run(
+        [str(RASA.parent / "python"), "-c", LAUNCHER_EVENTS_AND_GC],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["names"] > 20 and found["same"] is True
+    assert found["unknown"] == "refused"
+    assert found["agent"] == "agent"
+    assert found["frozen_before"] == 0 and found["frozen_after"] > 100_000

@@ -73,7 +73,18 @@ async def test_extract_language_reads_text_and_channel_hint() -> None:
     dispatcher = CollectingDispatcher()
     assert await action.extract_language(dispatcher, english, {}) == {"language": "en"}
     assert await action.extract_language(dispatcher, hinted, {}) == {"language": "en"}
-    assert dispatcher.messages == []
+    # Each turn tells the gateway the language (no text: the user sees nothing of it).
+    told = [message["custom"] for message in dispatcher.messages]
+    assert told == [{"duta": {"language": "en"}}] * 2
+    assert not any(message.get("text") for message in dispatcher.messages)
+
+
+async def test_extract_language_tells_the_gateway_a_switch() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("pakai bahasa indonesia ya", "change_language", slots={"language": "en"})
+    result = await ValidateSlotMappings().extract_language(dispatcher, tracker, {})
+    assert result == {"language": "id"}
+    assert dispatcher.messages[-1]["custom"] == {"duta": {"language": "id"}}
 
 
 def test_validate_language_keeps_only_known_codes() -> None:

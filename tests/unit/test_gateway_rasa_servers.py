@@ -62,8 +62,6 @@ async def test_all_servers_refusing_is_not_connected_naming_how_many() -> None:
         client = RasaClient(session, down, URL(_refused()), None, 1, 1)
         with pytest.raises(UpstreamNotConnected, match="none of the 2 servers"):
             await client.send("api:scale", "halo", {})
-        with pytest.raises(UpstreamNotConnected, match="none of the 2 servers"):
-            await client.language("api:scale")
 
 
 async def test_chat_with_every_server_down_is_a_503_apology() -> None:

@@ -89,6 +89,22 @@ def test_a_fallback_custom_makes_the_reply_a_fallback() -> None:
     assert reply.messages == [Message(OUT_OF_SCOPE[0]["text"])]
 
 
+def test_the_language_the_actions_name_wins_over_the_gateways_guess() -> None:
+    told = [{"recipient_id": R, "custom": {"duta": {"language": "en"}}}]
+    reply = render_rasa_output(told + HELP_MENU, "id")
+    assert reply.language == "en"
+    assert reply.fallback is False
+    assert reply.messages == [Message(HELP_MENU[0]["text"], [
+        Button("Safe Travel", "/ask_safe_travel"),
+        Button("Passport abroad", "/ask_passport"),
+        Button("Digital diplomacy events", "/ask_events"),
+    ])]  # fmt: skip
+    # No language named, or one Duta does not speak: the guess stays.
+    assert render_rasa_output(HELP_MENU, "id").language == "id"
+    odd = [{"recipient_id": R, "custom": {"duta": {"language": "fr"}}}]
+    assert render_rasa_output(odd + GREETING, "id").language == "id"
+
+
 def test_no_messages_at_all_is_a_fallback_apology_in_the_users_language() -> None:
     indonesian = render_rasa_output([], "id")
     english = render_rasa_output([], "en")

@@ -4,6 +4,7 @@ change log, and the action server's atomic swap and its token-protected endpoint
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -266,6 +268,27 @@ def test_reload_swaps_atomically_and_a_failure_keeps_the_old(fresh_state: None) 
         knowledge_base.reload("v3", opener=broken)
     assert knowledge_base.wait(0) is new
     assert knowledge_base.status()[1]["version"] == "v2"
+
+
+class _Index:
+    """A stand-in index in a reference cycle, as large object graphs are: only the collector
+    frees it."""
+
+    def __init__(self, version: str) -> None:
+        self.version, self.manifest, self.itself = version, {"counts": {"units": 1}}, self
+
+
+def test_reload_freezes_the_new_index_and_lets_the_old_one_go(fresh_state: None) -> None:
+    try:
+        knowledge_base.set_for_tests(_Index("v1"))
+        knowledge_base._freeze_what_is_alive()  # as load() does once the first index is in
+        assert gc.get_freeze_count() > 0
+        old = weakref.ref(knowledge_base.wait(0))
+        knowledge_base.reload("v2", opener=_Index)
+        assert old() is None  # frozen, the old index would have stayed in memory for good
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
 
 
 def _post(url: str, body: dict, token: str | None) -> tuple[int, dict]:
