@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.stack import PROCESS_NAMES, Stack, StackConfig
@@ -27,37 +28,35 @@ MESSAGES = [
 ]  # fmt: skip
 
 
-def group_rss_mib(pgid: int) -> float:
-    """Resident memory of every process in a process group (Rasa forks helpers)."""
-    total_kib = 0
+def _group_read(pgid: int, name: str) -> Iterator[str]:
+    """/proc/<pid>/<name> of every live process in a process group (Rasa forks helpers)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kib += int(line.split()[1])
+            if os.getpgid(int(entry.name)) == pgid:
+                yield (entry / name).read_text()
         except (ProcessLookupError, FileNotFoundError, PermissionError):
             continue
+
+
+def group_rss_mib(pgid: int) -> float:
+    """Resident memory of every process in a process group."""
+    total_kib = 0
+    for status in _group_read(pgid, "status"):
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
     return total_kib / 1024
 
 
 def group_cpu_seconds(pgid: int) -> float:
     """CPU time (user + system) used so far by the live processes of a process group."""
     ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            # Fields after the command name, which may hold spaces: utime and stime are 14 and 15.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except (ProcessLookupError, FileNotFoundError, PermissionError):
-            continue
+    for stat in _group_read(pgid, "stat"):
+        # Fields after the command name, which may hold spaces: utime and stime are 14 and 15.
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
