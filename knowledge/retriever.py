@@ -83,12 +83,12 @@ class HybridIndex:
         self.units = units
         self.index = index
         self.params = params or RankingParams()
-        self.bm25 = BM25(
-            [bm25_tokens(unit_index_text(u)) for u in units], self.params.k1, self.params.b
-        )
-        self.unit_tokens = [set(bm25_tokens(unit_index_text(u))) for u in units]
+        texts = [unit_index_text(u) for u in units]
+        tokens = [bm25_tokens(text) for text in texts]
+        self.bm25 = BM25(tokens, self.params.k1, self.params.b)
+        self.unit_tokens = [set(unit) for unit in tokens]
         # Spells out chat abbreviations and mends typos against this index's words (queries only).
-        self.normaliser = QueryNormaliser((unit_index_text(u) for u in units), known_word)
+        self.normaliser = QueryNormaliser(texts, known_word)
         keys: dict[str, int] = {}
         self.group_of = np.array(
             [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
