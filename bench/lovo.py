@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from knowledge.evaluation import Tally
 from knowledge.retriever import QueryScores
 
 
@@ -29,31 +29,26 @@ class LovoReport:
     total: int = 0
     top1: int = 0
     top5: int = 0
-    by_language: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    by_family: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_language: Tally = field(default_factory=Tally)
+    by_family: Tally = field(default_factory=Tally)
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        def rates(table: dict[str, list[int]]) -> dict[str, dict[str, float]]:
-            return {k: {"variants": v[1], "top1": round(v[0] / v[1], 4)} for k, v in table.items()}
-
         return {
             "variants": self.total,
             "top1": round(self.top1 / self.total, 4) if self.total else 0.0,
             "top5": round(self.top5 / self.total, 4) if self.total else 0.0,
-            "by_language": rates(self.by_language),
-            "by_family": rates(self.by_family),
+            "by_language": self.by_language.rates("variants"),
+            "by_family": self.by_family.rates("variants"),
             "failures": self.failures,
         }
 
     def summary(self) -> str:
         n = self.total or 1
-        langs = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_language.items()))
-        families = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_family.items()))
         return (
             f"{self.total} FAQ question variants, each with itself masked: own entry first "
             f"{self.top1 / n:.3f} ({self.top1}), in top 5 {self.top5 / n:.3f}\n"
-            f"  by language: {langs}\n  by family: {families}"
+            f"  by language: {self.by_language}\n  by family: {self.by_family}"
         )
 
 
@@ -83,12 +78,8 @@ def leave_one_variant_out(kb: Any, k: int = 5) -> LovoReport:
         report.total += 1
         report.top1 += ok
         report.top5 += unit.doc_id in ranked
-        for table, key in (
-            (report.by_language, unit.language or "?"),
-            (report.by_family, family(unit.doc_id)),
-        ):
-            table[key][0] += ok
-            table[key][1] += 1
+        report.by_language.add(unit.language or "?", ok)
+        report.by_family.add(family(unit.doc_id), ok)
         if not ok:
             report.failures.append(
                 {

@@ -63,14 +63,32 @@ def load_questions(path: Path, split: str = "all") -> list[Question]:
     return out
 
 
+class Tally(defaultdict[str, list[int]]):
+    """Right first / asked, per key (a style, a batch, a language, a FAQ family)."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda: [0, 0])
+
+    def add(self, key: str, right: bool) -> None:
+        self[key][0] += right
+        self[key][1] += 1
+
+    def rates(self, counted: str) -> dict[str, dict[str, float]]:
+        """Per key: how many were asked (under the name `counted`) and the share right first."""
+        return {k: {counted: v[1], "top1": round(v[0] / v[1], 4)} for k, v in self.items()}
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.items()))
+
+
 @dataclass
 class EvalReport:
     total: int = 0
     top1: int = 0
     top5: int = 0
     top1_answerable: int = 0  # right first AND the "no answer" decision let it through
-    by_style: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    by_batch: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_style: Tally = field(default_factory=Tally)
+    by_batch: Tally = field(default_factory=Tally)
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def rate(self, hits: int) -> float:
@@ -82,24 +100,17 @@ class EvalReport:
             "top1": round(self.rate(self.top1), 4),
             "top5": round(self.rate(self.top5), 4),
             "top1_and_answerable": round(self.rate(self.top1_answerable), 4),
-            "by_style": {
-                k: {"questions": v[1], "top1": round(v[0] / v[1], 4)}
-                for k, v in self.by_style.items()
-            },
-            "by_batch": {
-                k: {"questions": v[1], "top1": round(v[0] / v[1], 4)}
-                for k, v in self.by_batch.items()
-            },
+            "by_style": self.by_style.rates("questions"),
+            "by_batch": self.by_batch.rates("questions"),
             "failures": self.failures,
         }
 
     def summary(self) -> str:
-        styles = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_style.items()))
-        batches = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(self.by_batch.items()))
         return (
             f"{self.total} questions: right first {self.rate(self.top1):.3f}, in top 5 "
             f"{self.rate(self.top5):.3f}, right first and answerable "
-            f"{self.rate(self.top1_answerable):.3f}\n  by style: {styles}\n  by batch: {batches}"
+            f"{self.rate(self.top1_answerable):.3f}\n  by style: {self.by_style}\n"
+            f"  by batch: {self.by_batch}"
         )
 
 
@@ -113,11 +124,8 @@ def evaluate(kb: Searcher, questions: list[Question], k: int = 5) -> EvalReport:
         report.top1 += first_ok
         report.top5 += any(i in question.expect for i in ids[:5])
         report.top1_answerable += first_ok and result.answerable
-        report.by_style[question.style][0] += first_ok
-        report.by_style[question.style][1] += 1
-        batch = question.batch or "original"
-        report.by_batch[batch][0] += first_ok
-        report.by_batch[batch][1] += 1
+        report.by_style.add(question.style, first_ok)
+        report.by_batch.add(question.batch or "original", first_ok)
         if not (first_ok and result.answerable):
             report.failures.append(
                 {
