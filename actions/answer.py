@@ -123,7 +123,12 @@ def answer_text(hit: Any, language: str) -> str:
         other = "en" if language == "id" else "id"
         return answers.get(language) or answers.get(other) or hit.text
     same_language = normalise(getattr(hit, "language", None)) in (None, language)
-    key = "document_extract" if same_language else "document_extract_other_language"
+    if not same_language:
+        key = "document_extract_other_language"
+    elif (getattr(hit, "extra", None) or {}).get("translated_from"):
+        key = "document_extract_translated"
+    else:
+        key = "document_extract"
     return say(key, language, title=hit.title, extract=shorten(hit.text))
 
 

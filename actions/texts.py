@@ -44,6 +44,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": 'Dari dokumen "{title}":\n{extract}',
         "en": 'From the document "{title}":\n{extract}',
     },
+    "document_extract_translated": {
+        "id": 'Dari dokumen "{title}" (terjemahan kami dari sumber berbahasa Inggris):\n{extract}',
+        "en": 'From the document "{title}" (our translation of the Indonesian source):\n{extract}',
+    },
     "document_extract_other_language": {
         "id": 'Dari dokumen "{title}" (sumbernya berbahasa Inggris):\n{extract}',
         "en": 'From the document "{title}" (the source is in Indonesian):\n{extract}',

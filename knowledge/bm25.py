@@ -44,6 +44,11 @@ class BM25:
                 out[docs] += self.idf[term] * weight
         return out
 
+    def units_with(self, term: str) -> np.ndarray:
+        """Indices of the documents that contain the term."""
+        posting = self._postings.get(term)
+        return posting[0] if posting is not None else np.zeros(0, dtype=np.int64)
+
     def max_idf(self) -> float:
         """The idf of a term that occurs once; the ceiling for unknown query terms."""
         return math.log(1.0 + (self.size - 0.5) / 1.5) if self.size else 0.0

@@ -17,7 +17,7 @@ import numpy as np
 
 from knowledge.chunking import ChunkParams
 from knowledge.faq import faq_warnings, load_events, load_faq
-from knowledge.loaders import load_documents
+from knowledge.loaders import load_documents, resolve_translations
 from knowledge.records import KnowledgeInputError, Unit
 from knowledge.retriever import RankingParams
 from knowledge.search import EmbedderLike
@@ -71,15 +71,17 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
         docs = load_documents(source / "documents") if (source / "documents").is_dir() else []
         entries = load_faq(source / "faq")
         events = load_events(source / "events.yml")
-        warnings.extend(faq_warnings(entries, {d.doc_id for d in docs}))
+        originals = {d.doc_id for d in docs if d.translation_of is None}
+        warnings.extend(faq_warnings(entries, originals))
         for entry in entries:
             units.extend(faq_units(entry))
         for event in events:
             units.extend(event_units(event, params))
     else:
         docs = load_documents(source)
+    translated = resolve_translations(docs)
     for doc in docs:
-        units.extend(document_units(doc, params))
+        units.extend(document_units(doc, params, translated.get(doc.doc_id)))
     if not units:
         raise KnowledgeInputError(
             f"{source}: no .txt, .md or .jsonl documents (or FAQ entries) found"

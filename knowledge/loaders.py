@@ -66,7 +66,15 @@ def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> 
         date=_as_str_or_none(meta.get("date")),
         publisher=publisher,
     )
-    return Document(doc_id, title, body, language, source, tuple(str(t) for t in extra))
+    return Document(
+        doc_id,
+        title,
+        body,
+        language,
+        source,
+        tuple(str(t) for t in extra),
+        _as_str_or_none(meta.get("translation_of")),
+    )
 
 
 def load_text_file(path: Path, doc_id: str) -> Document:
@@ -124,3 +132,35 @@ def load_documents(folder: Path) -> list[Document]:
             raise KnowledgeInputError(f"{folder}: two documents share the id '{doc.doc_id}'")
         seen[doc.doc_id] = doc
     return docs
+
+
+def resolve_translations(docs: list[Document]) -> dict[str, Document]:
+    """The original of each translation (by the translation's doc_id), or KnowledgeInputError for
+    a translation of an unknown document, of a translation, in the original's language, or a
+    second one into the same language."""
+    by_id = {doc.doc_id: doc for doc in docs}
+    originals: dict[str, Document] = {}
+    seen: set[tuple[str, str | None]] = set()
+    for doc in docs:
+        if doc.translation_of is None:
+            continue
+        where = f"document '{doc.doc_id}'"
+        original = by_id.get(doc.translation_of)
+        if original is None:
+            raise KnowledgeInputError(
+                f"{where}: translation_of '{doc.translation_of}' is not a document here"
+            )
+        if original.translation_of is not None:
+            raise KnowledgeInputError(f"{where}: translates '{original.doc_id}', a translation")
+        if doc.language is None or doc.language == original.language:
+            raise KnowledgeInputError(
+                f"{where}: a translation needs a language other than its original's "
+                f"({original.language})"
+            )
+        if (original.doc_id, doc.language) in seen:
+            raise KnowledgeInputError(
+                f"{where}: '{original.doc_id}' already has a translation into {doc.language}"
+            )
+        seen.add((original.doc_id, doc.language))
+        originals[doc.doc_id] = original
+    return originals

@@ -29,6 +29,9 @@ class Document:
     language: str | None
     source: Source
     extra_titles: tuple[str, ...] = ()  # e.g. an English title of an Indonesian text
+    # doc_id of the document this one translates: its passages then answer for that document,
+    # under its source, in this one's language.
+    translation_of: str | None = None
 
 
 @dataclass(frozen=True)

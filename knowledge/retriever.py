@@ -39,6 +39,13 @@ class RankingParams:
     # the words beats a neighbour that only has one close variant. Tuned on the dev split
     # (0.917 -> 0.927 right first); FacQA has one unit per group, where both are the same.
     unit_share: float = 0.0
+    # Added to a group's score: coverage_bonus * the share of the query's idf mass that the record
+    # contains (a FAQ entry: any of its variants or answers; a document: its best chunk). The
+    # normalised scores above say how well a record matches relative to the others; this says
+    # how much of the question it holds, so a record that has every informative word beats a
+    # neighbour on the same topic that has the common ones. Tuned on the dev split and the
+    # leave-one-variant-out signal (bench/lovo.py); docs/benchmarks.md.
+    coverage_bonus: float = 0.6
     max_dense_candidates: int = 2048
 
     def as_dict(self) -> dict[str, float | int]:
@@ -97,6 +104,7 @@ class HybridIndex:
         self.members: dict[str, list[int]] = {}
         for index, unit in enumerate(units):
             self.members.setdefault(unit.doc_id, []).append(index)
+        self.group_is_faq = np.array([units[self.members[g][0]].kind == "faq" for g in self.groups])
 
     def score_units(self, query_vector: np.ndarray, query: str) -> QueryScores:
         n = len(self.units)
@@ -164,6 +172,8 @@ class HybridIndex:
             w = self.params.dense_weight
             pooled = w * self._group_max(dense_norm) + (1.0 - w) * self._group_max(bm25_norm)
             group_score = share * group_score + (1.0 - share) * pooled
+        if mode == "fused" and self.params.coverage_bonus:
+            group_score = group_score + self.params.coverage_bonus * self.record_coverage(scores)
         # Stable on the unit order: ties keep the order of each group's best unit.
         position = np.empty(len(order), dtype=np.int64)
         position[order] = np.arange(len(order))
@@ -179,6 +189,21 @@ class HybridIndex:
             )
             for g in groups[:top]
         ]
+
+    def record_coverage(self, scores: QueryScores) -> np.ndarray:
+        """Per group, the share of the query's idf mass it contains: in any unit of a FAQ entry
+        (its variants and answers are one record), in the best single chunk of a document."""
+        weights = self.bm25.query_idf(scores.tokens)
+        total = sum(weights.values())
+        per_unit = np.zeros(len(self.units))
+        per_faq = np.zeros(len(self.groups))
+        if total <= 0:
+            return per_faq
+        for term, weight in weights.items():
+            units = self.bm25.units_with(term)
+            per_unit[units] += weight / total
+            per_faq[np.unique(self.group_of[units])] += weight / total
+        return np.where(self.group_is_faq, per_faq, self._group_max(per_unit))
 
     def coverage(self, scores: QueryScores, unit: int) -> float:
         """Share of the query's idf mass that the unit contains: 1.0 when every informative

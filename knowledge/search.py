@@ -201,11 +201,10 @@ class KnowledgeBase:
             same_lang = [i for i in self.index.members[group] if self.units[i].language == language]
             if same_lang:
                 unit = self.units[max(same_lang, key=lambda i: per_unit[i])]
-        title = (
-            unit.title
-            if unit.doc_id.startswith("event:")
-            else unit.source.get("title") or unit.title
-        )
+        # Events and translations carry their title in the passage's language; a document's
+        # own chunks carry title and extra titles joined, so they show the source's title.
+        own_title = unit.doc_id.startswith("event:") or "translated_from" in unit.extra
+        title = unit.title if own_title else unit.source.get("title") or unit.title
         return Hit(
             group,
             "document",

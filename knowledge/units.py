@@ -32,21 +32,31 @@ _EVENT_LABELS = {
 }
 
 
-def document_units(doc: Document, params: ChunkParams) -> list[Unit]:
-    source = doc.source.as_dict()
-    # Extra titles (an English title of an Indonesian page) ride along in the title so that
-    # both BM25 and the embedding see them with every chunk.
-    title = " | ".join((doc.title, *doc.extra_titles))
+def document_units(
+    doc: Document, params: ChunkParams, original: Document | None = None
+) -> list[Unit]:
+    """Chunks of a document. A translation's chunks belong to its original (same doc_id and
+    source, so either language's passage finds the one document) and say what they came from."""
+    if original is not None:
+        doc_id, source = original.doc_id, original.source.as_dict()
+        extra: dict[str, Any] = {"translated_from": original.language}
+        title = doc.title
+    else:
+        doc_id, source, extra = doc.doc_id, doc.source.as_dict(), {}
+        # Extra titles (an English title of an Indonesian page) ride along in the title so
+        # that both BM25 and the embedding see them with every chunk.
+        title = " | ".join((doc.title, *doc.extra_titles))
     return [
         Unit(
             unit_id=f"{doc.doc_id}#{index}",
             kind="document",
-            doc_id=doc.doc_id,
+            doc_id=doc_id,
             role="chunk",
             language=doc.language,
             title=title,
             text=chunk,
             source=source,
+            extra=dict(extra),
         )
         for index, chunk in enumerate(chunk_text(doc.text, params))
     ]

@@ -145,6 +145,22 @@ async def test_document_hit_in_other_language_says_so(install: Any) -> None:
     assert duta(dispatcher)["sources"][0]["title"] == ICDD_SOURCE["title"]
 
 
+async def test_translated_document_hit_says_it_is_our_translation(install: Any) -> None:
+    hit = document_hit("en")
+    hit.title, hit.text = "The ministry steps up cooperation", "It was held in Bali. " * 40
+    hit.extra = {"translated_from": "id"}
+    install(FakeKB([hit]))
+    dispatcher = await run(
+        make_tracker("where was it held", "ask_question", slots={"language": "en"})
+    )
+    [text] = texts(dispatcher)
+    assert text.startswith(
+        'From the document "The ministry steps up cooperation" (our translation of the Indonesian'
+    )
+    assert "It was held in Bali." in text
+    assert duta(dispatcher)["sources"][0]["title"] == ICDD_SOURCE["title"]  # the original cited
+
+
 async def test_menu_payload_searches_the_topic_question_and_offers_follow_ups(install: Any) -> None:
     kb = install(FakeKB([faq_hit()]))
     dispatcher = await run(make_tracker("/ask_passport", "ask_passport", slots={"language": "en"}))

@@ -162,6 +162,51 @@ def test_project_knowledge_folder_units() -> None:
     assert len(faq_units) == expected  # every question variant in both languages + both answers
     assert {u.role for u in faq_units} == {"question", "answer"}
     doc_ids = {u.doc_id for u in units if u.kind == "document"}
-    assert {p.stem for p in (PROJECT_ROOT / "knowledge" / "documents").glob("*.md")} <= doc_ids
+    docs = load_documents(PROJECT_ROOT / "knowledge" / "documents")
+    originals = {d.doc_id for d in docs if d.translation_of is None}
+    assert originals <= doc_ids and len(originals) == 5
+    # Every source document has an English translation, indexed under the original's id.
+    assert {d.translation_of for d in docs if d.translation_of} == originals
+    translated = [u for u in units if u.extra.get("translated_from")]
+    assert {u.doc_id for u in translated} == originals
+    assert {u.language for u in translated} == {"en"}
     assert any(d.startswith("event:") for d in doc_ids)
     assert len({u.unit_id for u in units}) == len(units)
+
+
+def _write_doc(folder: Path, name: str, language: str, translation_of: str | None = None) -> None:
+    link = f"translation_of: {translation_of}\n" if translation_of else ""
+    (folder / f"{name}.md").write_text(
+        f"---\ntitle: {name}\nlanguage: {language}\n{link}---\nSome text about {name}.\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("translations", "message"),
+    [
+        ([("orig.en", "en", "missing")], "translation_of 'missing' is not a document here"),
+        ([("orig.id2", "id", "orig")], "needs a language other than its original's"),
+        ([("orig.en", "en", "orig"), ("orig.en2", "en", "orig")], "already has a translation"),
+        ([("orig.en", "en", "orig"), ("orig.en.id", "id", "orig.en")], "a translation"),
+    ],
+)
+def test_bad_translations_are_refused(
+    tmp_path: Path, translations: list[tuple[str, str, str]], message: str
+) -> None:
+    _write_doc(tmp_path, "orig", "id")
+    for name, language, original in translations:
+        _write_doc(tmp_path, name, language, original)
+    with pytest.raises(KnowledgeInputError, match=message):
+        collect_units(tmp_path)
+
+
+def test_translation_units_belong_to_the_original(tmp_path: Path) -> None:
+    _write_doc(tmp_path, "orig", "id")
+    _write_doc(tmp_path, "orig.en", "en", "orig")
+    units, _ = collect_units(tmp_path)
+    assert {u.doc_id for u in units} == {"orig"}
+    english = [u for u in units if u.language == "en"]
+    assert [u.unit_id for u in english] == ["orig.en#0"]
+    assert english[0].extra == {"translated_from": "id"} and english[0].title == "orig.en"
+    assert english[0].source == next(u.source for u in units if u.language == "id")

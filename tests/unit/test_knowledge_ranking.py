@@ -35,7 +35,7 @@ def _index(unit_share: float) -> HybridIndex:
     vectors = np.stack([_vector(c) for _, c in UNITS])
     flat = faiss.IndexFlatIP(2)
     flat.add(vectors)
-    params = RankingParams(dense_pool=4, unit_share=unit_share)
+    params = RankingParams(dense_pool=4, unit_share=unit_share, coverage_bonus=0.0)
     return HybridIndex([u for u, _ in UNITS], flat, params)
 
 
@@ -65,3 +65,50 @@ def test_dense_and_bm25_modes_rank_by_raw_scores() -> None:
     scores = index.score_units(_vector(1.0), "when was icdd held")
     assert [g.group for g in index.rank(scores, "dense", top=2)] == ["followup", "overview"]
     assert index.rank(scores, "bm25", top=1)[0].group == "overview"
+
+
+def _document(group: str, index: int, text: str) -> Unit:
+    return Unit(f"{group}#{index}", "document", group, "chunk", "id", group, text, {"title": group})
+
+
+def test_coverage_bonus_prefers_the_record_that_holds_the_whole_question() -> None:
+    # The FAQ entry is a little closer in meaning; only the document's chunk has "etika".
+    units = [
+        (_unit("hybrid", "question", "apa itu diplomasi hybrid"), 0.93),
+        (_unit("hybrid", "answer", "gabungan diplomasi fisik dan digital"), 0.85),
+        (_document("report", 0, "diplomasi hybrid harus menjaga keamanan dan etika"), 0.80),
+        (_document("report", 1, "seminar dibuka oleh menteri"), 0.70),
+        (_unit("theme", "question", "apa tema konferensi"), 0.60),
+        (_unit("panels", "question", "apa saja panelnya"), 0.55),
+    ]
+    vectors = np.stack([_vector(c) for _, c in units])
+    flat = faiss.IndexFlatIP(2)
+    flat.add(vectors)
+    query = "etika dalam diplomasi hybrid"
+
+    def first(bonus: float) -> tuple[str, float]:
+        params = RankingParams(dense_pool=4, coverage_bonus=bonus)
+        index = HybridIndex([u for u, _ in units], flat, params)
+        scores = index.score_units(_vector(1.0), query)
+        coverage = dict(zip(index.groups, index.record_coverage(scores), strict=True))
+        return index.rank(scores, "fused", top=1)[0].group, coverage["report"]
+
+    assert first(0.0)[0] == "hybrid"
+    group, report_coverage = first(0.6)
+    assert group == "report" and report_coverage > 0.9  # its first chunk holds every word
+
+
+def test_record_coverage_counts_a_faq_entry_as_one_record_and_a_document_by_chunk() -> None:
+    units = [
+        _unit("entry", "question", "kapan icdd"),
+        _unit("entry", "answer", "diadakan di bali"),
+        _document("doc", 0, "kapan icdd"),
+        _document("doc", 1, "diadakan di bali"),
+    ]
+    flat = faiss.IndexFlatIP(2)
+    flat.add(np.stack([_vector(0.9)] * len(units)))
+    index = HybridIndex(units, flat, RankingParams(dense_pool=2))
+    scores = index.score_units(_vector(1.0), "kapan icdd di bali")
+    coverage = dict(zip(index.groups, index.record_coverage(scores), strict=True))
+    assert coverage["entry"] > 0.99  # its question and its answer together hold every word
+    assert 0.3 < coverage["doc"] < 0.8  # no single chunk does

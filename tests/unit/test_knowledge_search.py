@@ -117,3 +117,26 @@ def test_empty_query(kb: KnowledgeBase) -> None:
 def test_index_built_elsewhere_is_loaded_by_path(kb: KnowledgeBase, embedder) -> None:
     again = KnowledgeBase.load(Path(kb.path).parent.parent, embedder=embedder)
     assert again.version == kb.version and again.manifest["model"]["name"] == embedder.name
+
+
+def test_translation_answers_for_its_document_in_the_users_language(
+    tmp_path: Path, embedder
+) -> None:
+    source = make_knowledge_folder(
+        tmp_path / "knowledge", ("001_f7c03f9f912ae368", "001_f7c03f9f912ae368.en")
+    )
+    build_index(source, tmp_path / "index", embedder)
+    kb = KnowledgeBase.load(tmp_path / "index", embedder=embedder)
+    question = "Which social networks did the minister say Indonesians had started using?"
+    english = kb.search(question, k=5).hits
+    top = english[0]
+    assert top.doc_id == "001_f7c03f9f912ae368", [h.doc_id for h in english]
+    assert top.language == "en" and top.extra["translated_from"] == "id"
+    assert "social media" in top.text and "sosial" not in top.text  # the English passage
+    assert top.title == "More efficient: the foreign ministry prepares digital diplomacy"
+    assert top.source["title"] == "Lebih Efisien, Kemenlu Siapkan Diplomasi Digital"
+    assert top.source["publisher"] == "NERACA"
+    assert [h.doc_id for h in english].count(top.doc_id) == 1  # one hit for both languages
+    indonesian = kb.search(question, k=5, lang="id").hits[0]
+    assert indonesian.doc_id == top.doc_id and indonesian.language == "id"
+    assert "translated_from" not in indonesian.extra
