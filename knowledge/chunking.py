@@ -27,9 +27,11 @@ _BOUNDARY_RE = re.compile(
 
 @dataclass(frozen=True)
 class ChunkParams:
-    # ~40 words (2-3 sentences) keeps a chunk about one thing; longer chunks lost to FAQ
-    # answers on the dev questions (docs/benchmarks.md).
-    max_words: int = 40
+    # ~80 words (a paragraph). Since the ranking rewards records that hold all of a question's
+    # words (RankingParams.coverage_bonus), 80-120 words found the right record for 364-366 of
+    # the 389 dev questions and 30-60 words for 360-362 (docs/benchmarks.md). The actions show
+    # up to 700 characters of a passage, so a whole chunk (at most ~680) fits.
+    max_words: int = 80
     overlap_sentences: int = 1
 
     def as_dict(self) -> dict[str, int]:
