@@ -93,7 +93,6 @@ class HybridIndex:
         texts = [unit_index_text(u) for u in units]
         tokens = [bm25_tokens(text) for text in texts]
         self.bm25 = BM25(tokens, self.params.k1, self.params.b)
-        self.unit_tokens = [set(unit) for unit in tokens]
         # Spells out chat abbreviations and mends typos against this index's words (queries only).
         self.normaliser = QueryNormaliser(texts, known_word)
         keys: dict[str, int] = {}
@@ -190,27 +189,28 @@ class HybridIndex:
             for g in groups[:top]
         ]
 
-    def record_coverage(self, scores: QueryScores) -> np.ndarray:
-        """Per group, the share of the query's idf mass it contains: in any unit of a FAQ entry
-        (its variants and answers are one record), in the best single chunk of a document."""
+    def held_idf(self, scores: QueryScores) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit and per group (in any of its units), the share of the query's idf mass held
+        there: 1.0 when every informative query word occurs, 0.0 when none does (or the query
+        has no informative word)."""
         weights = self.bm25.query_idf(scores.tokens)
         total = sum(weights.values())
         per_unit = np.zeros(len(self.units))
-        per_faq = np.zeros(len(self.groups))
+        per_group = np.zeros(len(self.groups))
         if total <= 0:
-            return per_faq
+            return per_unit, per_group
         for term, weight in weights.items():
             units = self.bm25.units_with(term)
             per_unit[units] += weight / total
-            per_faq[np.unique(self.group_of[units])] += weight / total
-        return np.where(self.group_is_faq, per_faq, self._group_max(per_unit))
+            per_group[np.unique(self.group_of[units])] += weight / total
+        return per_unit, per_group
+
+    def record_coverage(self, scores: QueryScores) -> np.ndarray:
+        """Per group, the share of the query's idf mass it holds: in any unit of a FAQ entry
+        (its variants and answers are one record), in the best single chunk of a document."""
+        per_unit, per_group = self.held_idf(scores)
+        return np.where(self.group_is_faq, per_group, self._group_max(per_unit))
 
     def coverage(self, scores: QueryScores, unit: int) -> float:
-        """Share of the query's idf mass that the unit contains: 1.0 when every informative
-        query word occurs in it, 0.0 when none does (or the query has no informative word)."""
-        weights = self.bm25.query_idf(scores.tokens)
-        total = sum(weights.values())
-        if total <= 0:
-            return 0.0
-        tokens = self.unit_tokens[unit]
-        return sum(w for term, w in weights.items() if term in tokens) / total
+        """Share of the query's idf mass that the unit holds (the "no answer" decision's)."""
+        return float(self.held_idf(scores)[0][unit])
