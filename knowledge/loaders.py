@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from knowledge.cleaning import clean_text
+from knowledge.faq import LANGUAGES
 from knowledge.records import Document, KnowledgeInputError, Source
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".jsonl")
@@ -38,6 +39,29 @@ def split_front_matter(raw: str, origin: str) -> tuple[dict[str, Any], str]:
         raise KnowledgeInputError(f"{origin}: front matter must be a mapping")
     body = raw[end + 4 :]
     return meta, body.split("\n", 1)[1] if "\n" in body else ""
+
+
+def _document_questions(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
+    """Front matter `questions: {id: [...], en: [...]}` as (language, question) pairs."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise KnowledgeInputError(f"{origin}: 'questions' must map a language (id, en) to a list")
+    pairs: list[tuple[str, str]] = []
+    for lang, questions in value.items():
+        if lang not in LANGUAGES:
+            raise KnowledgeInputError(
+                f"{origin}: 'questions' has language '{lang}'; use {' or '.join(LANGUAGES)}"
+            )
+        if not isinstance(questions, list):
+            raise KnowledgeInputError(f"{origin}: 'questions.{lang}' must be a list of questions")
+        for number, question in enumerate(questions, start=1):
+            if not isinstance(question, str) or not question.strip():
+                raise KnowledgeInputError(
+                    f"{origin}: question {number} of 'questions.{lang}' is empty or not text"
+                )
+            pairs.append((lang, question.strip()))
+    return tuple(pairs)
 
 
 def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> Document:
@@ -74,6 +98,7 @@ def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> 
         source,
         tuple(str(t) for t in extra),
         _as_str_or_none(meta.get("translation_of")),
+        _document_questions(meta.get("questions"), origin),
     )
 
 

@@ -32,6 +32,10 @@ class Document:
     # doc_id of the document this one translates: its passages then answer for that document,
     # under its source, in this one's language.
     translation_of: str | None = None
+    # (language, question) pairs this document answers, written by staff: indexed beside the
+    # chunks like a FAQ entry's question variants, so a question about a fact that only the
+    # document holds can match a question and not just the passage's wording.
+    questions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Unit:
-    """One searchable row: a FAQ question variant, a FAQ answer or a document chunk."""
+    """One searchable row: a question variant (of a FAQ entry or a document), a FAQ answer or a
+    document chunk."""
 
     unit_id: str
     kind: str  # "faq" | "document"

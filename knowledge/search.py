@@ -196,11 +196,13 @@ class KnowledgeBase:
                 answers=answers,
                 extra=dict(unit.extra),
             )
-        if unit.language not in (language, None):
-            # Bilingual records (events) exist once per language: show the user's language.
-            same_lang = [i for i in self.index.members[group] if self.units[i].language == language]
-            if same_lang:
-                unit = self.units[max(same_lang, key=lambda i: per_unit[i])]
+        if unit.role != "chunk" or unit.language not in (language, None):
+            # A document's question variant is no passage to show, and bilingual records (events,
+            # translated documents) should show the user's language: the group's best chunk,
+            # in that language when there is one.
+            chunks = [i for i in self.index.members[group] if self.units[i].role == "chunk"]
+            same_lang = [i for i in chunks if self.units[i].language == language]
+            unit = self.units[max(same_lang or chunks, key=lambda i: per_unit[i])]
         # Events and translations carry their title in the passage's language; a document's
         # own chunks carry title and extra titles joined, so they show the source's title.
         own_title = unit.doc_id.startswith("event:") or "translated_from" in unit.extra

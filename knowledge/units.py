@@ -35,8 +35,9 @@ _EVENT_LABELS = {
 def document_units(
     doc: Document, params: ChunkParams, original: Document | None = None
 ) -> list[Unit]:
-    """Chunks of a document. A translation's chunks belong to its original (same doc_id and
-    source, so either language's passage finds the one document) and say what they came from."""
+    """Chunks and question variants of a document. A translation's units belong to its original
+    (same doc_id and source, so either language's passage finds the one document) and say what
+    they came from."""
     if original is not None:
         doc_id, source = original.doc_id, original.source.as_dict()
         extra: dict[str, Any] = {"translated_from": original.language}
@@ -46,7 +47,7 @@ def document_units(
         # Extra titles (an English title of an Indonesian page) ride along in the title so
         # that both BM25 and the embedding see them with every chunk.
         title = " | ".join((doc.title, *doc.extra_titles))
-    return [
+    chunks = [
         Unit(
             unit_id=f"{doc.doc_id}#{index}",
             kind="document",
@@ -60,6 +61,21 @@ def document_units(
         )
         for index, chunk in enumerate(chunk_text(doc.text, params))
     ]
+    questions = [
+        Unit(
+            unit_id=f"{doc.doc_id}#q-{lang}-{index}",
+            kind="document",
+            doc_id=doc_id,
+            role="question",
+            language=lang,
+            title=title,
+            text=question,
+            source=source,
+            extra=dict(extra),
+        )
+        for index, (lang, question) in enumerate(doc.questions)
+    ]
+    return chunks + questions
 
 
 def faq_units(entry: FaqEntry) -> list[Unit]:

@@ -172,6 +172,9 @@ def test_project_knowledge_folder_units() -> None:
     assert {u.language for u in translated} == {"en"}
     assert any(d.startswith("event:") for d in doc_ids)
     assert len({u.unit_id for u in units}) == len(units)
+    # Every source document has question variants in both languages, like a FAQ entry.
+    asked = {(u.doc_id, u.language) for u in units if u.kind == "document" and u.role == "question"}
+    assert asked == {(doc_id, lang) for doc_id in originals for lang in ("id", "en")}
 
 
 def _write_doc(folder: Path, name: str, language: str, translation_of: str | None = None) -> None:
@@ -210,3 +213,39 @@ def test_translation_units_belong_to_the_original(tmp_path: Path) -> None:
     assert [u.unit_id for u in english] == ["orig.en#0"]
     assert english[0].extra == {"translated_from": "id"} and english[0].title == "orig.en"
     assert english[0].source == next(u.source for u in units if u.language == "id")
+
+
+def test_document_questions_become_question_units(tmp_path: Path) -> None:
+    (tmp_path / "orig.md").write_text(
+        "---\ntitle: Orig\nlanguage: id\nquestions:\n  id: ['Kapan acaranya?']\n"
+        "  en: ['When was it?', '  Who spoke?  ']\n---\nAcaranya tanggal 12 Juli.\n",
+        encoding="utf-8",
+    )
+    units, _ = collect_units(tmp_path)
+    questions = [u for u in units if u.role == "question"]
+    assert [(u.language, u.text) for u in questions] == [
+        ("id", "Kapan acaranya?"),
+        ("en", "When was it?"),
+        ("en", "Who spoke?"),
+    ]
+    assert {(u.kind, u.doc_id, u.title) for u in questions} == {("document", "orig", "Orig")}
+    assert [u.role for u in units if u.role != "question"] == ["chunk"]
+    assert questions[0].source == units[0].source
+
+
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        ("['When?']", "'questions' must map a language"),
+        ("{fr: ['Quand?']}", "'questions' has language 'fr'; use id or en"),
+        ("{en: 'When?'}", "'questions.en' must be a list"),
+        ("{en: ['When?', '']}", "question 2 of 'questions.en' is empty"),
+    ],
+)
+def test_bad_document_questions_are_refused(tmp_path: Path, questions: str, message: str) -> None:
+    (tmp_path / "orig.md").write_text(
+        f"---\ntitle: Orig\nquestions: {questions}\n---\nSome text.\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeInputError, match=message) as error:
+        collect_units(tmp_path)
+    assert "orig.md" in str(error.value)

@@ -140,3 +140,14 @@ def test_translation_answers_for_its_document_in_the_users_language(
     indonesian = kb.search(question, k=5, lang="id").hits[0]
     assert indonesian.doc_id == top.doc_id and indonesian.language == "id"
     assert "translated_from" not in indonesian.extra
+
+
+def test_document_won_by_its_question_variant_shows_a_passage(kb: KnowledgeBase) -> None:
+    units = kb.index.units
+    question = next(u for u in units if u.kind == "document" and u.role == "question")
+    ranked = kb.index.rank(kb.query_scores(question.text), top=1)
+    assert units[ranked[0].unit].role == "question"  # the variant itself is the best unit
+    top = kb.search(question.text, k=3, lang=question.language).hits[0]
+    chunks = {u.text for u in units if u.doc_id == question.doc_id and u.role == "chunk"}
+    assert top.doc_id == question.doc_id and top.text in chunks
+    assert top.language == "id"  # the fixture's documents are Indonesian only
