@@ -102,7 +102,9 @@ class StackConfig:
         if name == "rasa":
             return [
                 str(RASA_PYTHON), str(RASA_SERVER), "run", "--enable-api",
-                "--auth-token", self.rasa_token,
+                # One argument with "=": a token that starts with "-" (token_urlsafe makes one
+                # about 1 time in 64) would otherwise be read as an option and Rasa would exit.
+                f"--auth-token={self.rasa_token}",
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--endpoints", self.rasa_endpoints, "--credentials", "credentials.yml",
                 "--model", str(self.models_dir),
