@@ -100,6 +100,10 @@ class HybridIndex:
             [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
         )
         self.groups = list(keys)
+        # Units ordered by group and where each group starts, so that per-group maxima are one
+        # reduceat instead of an unbuffered ufunc.at (the slowest step of ranking).
+        self._by_group = np.argsort(self.group_of, kind="stable")
+        self._group_starts = np.searchsorted(self.group_of[self._by_group], np.arange(len(keys)))
         self.members: dict[str, list[int]] = {}
         for index, unit in enumerate(units):
             self.members.setdefault(unit.doc_id, []).append(index)
@@ -147,9 +151,10 @@ class HybridIndex:
         return w * dense_norm + (1.0 - w) * bm25_norm
 
     def _group_max(self, values: np.ndarray) -> np.ndarray:
-        out = np.full(len(self.groups), -np.inf, dtype=np.float64)
-        np.maximum.at(out, self.group_of, values)
-        return out
+        if len(values) == 0:
+            return np.zeros(0)
+        grouped = np.asarray(values, dtype=np.float64)[self._by_group]
+        return np.maximum.reduceat(grouped, self._group_starts)
 
     def rank(self, scores: QueryScores, mode: str = "fused", top: int = 10) -> list[GroupScore]:
         per_unit = self.unit_scores(scores, mode)
@@ -158,12 +163,11 @@ class HybridIndex:
         best_dense = self._group_max(scores.dense)
         best_bm25 = self._group_max(scores.bm25)
         # Each group's best unit (shown as the hit, used by the no-answer decision): the first of
-        # the group when units are visited best first.
+        # the group when units are visited best first. np.unique gives each group's first
+        # position in that order (every group has a unit, so all of them are there).
         order = np.argsort(-per_unit, kind="stable")
-        best_unit = np.full(len(self.groups), -1, dtype=np.int64)
-        for unit in order:
-            if best_unit[self.group_of[unit]] < 0:
-                best_unit[self.group_of[unit]] = unit
+        _, first_seen = np.unique(self.group_of[order], return_index=True)
+        best_unit = order[first_seen]
         group_score = self._group_max(per_unit)
         share = self.params.unit_share
         if mode == "fused" and share < 1.0:
@@ -173,11 +177,8 @@ class HybridIndex:
             group_score = share * group_score + (1.0 - share) * pooled
         if mode == "fused" and self.params.coverage_bonus:
             group_score = group_score + self.params.coverage_bonus * self.record_coverage(scores)
-        # Stable on the unit order: ties keep the order of each group's best unit.
-        position = np.empty(len(order), dtype=np.int64)
-        position[order] = np.arange(len(order))
-        first_seen = position[best_unit]
-        groups = sorted(range(len(self.groups)), key=lambda g: (-group_score[g], first_seen[g]))
+        # Best score first; ties keep the order of each group's best unit.
+        groups = np.lexsort((first_seen, -group_score))
         return [
             GroupScore(
                 self.groups[g],
