@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     # /widget.js and /demo, with caching headers (bot/widget_routes.py).
     add_widget_routes(app.router, STATIC_DIR)
-    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
+    app.on_response_prepare.append(middlewares.security_headers)
     # After the upstream client in cleanup_ctx: the connector uses it and stops before it closes.
     setup_telegram(app)
     return app

@@ -1,4 +1,5 @@
-"""Request middlewares, outermost first: CORS, JSON errors, per-address rate limit."""
+"""Request middlewares, outermost first: CORS, JSON errors, per-address rate limit; and the
+security headers every answer gets (an on_response_prepare signal)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from bot.config import normalize_origin
 from bot.http_errors import json_error, rate_limited, request_language
 from bot.logging_setup import CLIENT_IP_KEY, fields
 from bot.rate_limit import RateLimiter, client_ip
+from bot.widget_routes import ORIGIN_PROBE_PATH
 
 log = logging.getLogger("bot.http")
 
 _PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type",
     "Access-Control-Max-Age": "600",
 }
@@ -23,13 +24,23 @@ _ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 # Headers of aiohttp's own HTTP errors that clients need on the JSON answer too.
 _KEPT_ERROR_HEADERS = ("Allow",)
 
+# On every answer (security_headers). The demo pages set their own, stricter-for-pages CSP; all
+# else (JSON, the script, CSS, SVG) needs nothing if a browser opens it as a document.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+DEFAULT_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+SERVER_NAME = "Duta"
+
 
 def cors(allowed_origins: frozenset[str]) -> Middleware:
     """Only listed origins may call from a browser; requests without Origin (curl, servers) pass.
 
     A browser always sends Origin on cross-site fetches and on same-site POSTs, so refusing unlisted
     origins outright (403) keeps other sites from using the API even for requests that CORS would
-    let through without a preflight.
+    let through without a preflight. Origins match exactly: browsers send the canonical form,
+    which is how ALLOWED_ORIGINS is stored (bot.config.normalize_origin), and only that is echoed.
     """
 
     @web.middleware
@@ -37,14 +48,17 @@ def cors(allowed_origins: frozenset[str]) -> Middleware:
         origin = request.headers.get("Origin")
         if origin is None:
             response = await handler(request)
-        elif not _is_allowed(origin, allowed_origins):
+        elif origin not in allowed_origins:
             log.info("origin refused", extra=fields(origin=origin[:200], path=request.path))
             response = json_error(403, "origin_not_allowed", request_language(request))
+            if _is_origin_probe(request) and _is_canonical(origin):
+                # The widget's probe only: the site may read that it is refused (and nothing
+                # else), so its visitors are told so instead of "cannot reach Duta".
+                response.headers["Access-Control-Allow-Origin"] = origin
+        elif request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = _preflight(request, origin)
         else:
-            if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-                response = web.Response(status=204, headers=_PREFLIGHT_HEADERS)
-            else:
-                response = await handler(request)
+            response = await handler(request)
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = "Retry-After"
         # The answer differs by Origin: caches must not hand one site's answer to another.
@@ -55,11 +69,44 @@ def cors(allowed_origins: frozenset[str]) -> Middleware:
     return middleware
 
 
-def _is_allowed(origin: str, allowed_origins: frozenset[str]) -> bool:
+def _preflight(request: web.Request, origin: str) -> web.Response:
+    """204 with the route's methods on a real /api/ route; 404 anywhere else."""
+    methods = _route_methods(request)
+    if not request.path.startswith("/api/") or not methods:
+        return json_error(404, "not_found", request_language(request))
+    headers = _PREFLIGHT_HEADERS | {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ", ".join(sorted(methods)),
+    }
+    return web.Response(status=204, headers=headers)
+
+
+def _route_methods(request: web.Request) -> frozenset[str]:
+    """The methods served at the request's path (none when nothing is there)."""
+    error = request.match_info.http_exception
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        return frozenset(error.allowed_methods) - {"HEAD"}
+    return frozenset() if error is not None else frozenset({request.method})
+
+
+def _is_origin_probe(request: web.Request) -> bool:
+    return request.method == "GET" and request.path == ORIGIN_PROBE_PATH
+
+
+def _is_canonical(origin: str) -> bool:
+    """A real browser origin (not "null", not garbage): only such a value is echoed."""
     try:
-        return normalize_origin(origin) in allowed_origins
-    except ValueError:  # "null" (sandboxed frames, file://) and garbage
+        return normalize_origin(origin) == origin
+    except ValueError:
         return False
+
+
+async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """on_response_prepare: the same headers on every answer the app makes, errors included."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+    # aiohttp's default is "Python/3.x aiohttp/3.x": no versions for scanners to match.
+    response.headers["Server"] = SERVER_NAME
 
 
 @web.middleware

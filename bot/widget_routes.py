@@ -6,6 +6,9 @@ code) and gets a strong ETag from its content and a gzip copy made in advance.
 Caching: sites embed the fixed URL /widget.js (no version in it), so it cannot be cached forever.
 Browsers keep it for an hour, then revalidate with If-None-Match and get a bodyless 304 while it is
 unchanged; a new release reaches every visitor within the hour. The demo pages revalidate always.
+
+Each file has exactly one path (no generic /static/ route serving the same bytes without the
+demo's CSP). GET /api/origin is the widget's probe: see bot/middlewares.py (cors).
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 WIDGET_CACHE_CONTROL = "public, max-age=3600"
 DEMO_CACHE_CONTROL = "no-cache"
-# The services page (/demo/layanan) is a site with a strict policy: no inline scripts or styles.
-# The widget must work under it (its styles are a constructed stylesheet, not an inline <style>).
-# The home page has none on purpose: there, markup injected by a faulty widget would run, so the
-# browser tests would catch it.
+# Both demo pages have a strict policy: no inline scripts or styles. The widget must work under it
+# (its styles are a constructed stylesheet, not an inline <style>). Markup injected by a faulty
+# widget is then blocked and reported (securitypolicyviolation), which the browser tests check.
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+
+# A simple GET (no preflight) the widget sends after a failed request, to tell "this site is not
+# in ALLOWED_ORIGINS" from "offline". Only an allowed origin (or no Origin) reaches the handler.
+ORIGIN_PROBE_PATH = "/api/origin"
 
 _JS = "text/javascript; charset=utf-8"
 _HTML = "text/html; charset=utf-8"
@@ -125,7 +131,9 @@ def add_widget_routes(router: web.UrlDispatcher, static_dir: Path = STATIC_DIR) 
         "/widget.js": StaticAsset.load(
             static_dir / "widget.js", _JS, WIDGET_CACHE_CONTROL, widget_headers
         ),
-        "/demo": StaticAsset.load(static_dir / "demo" / "index.html", _HTML, DEMO_CACHE_CONTROL),
+        "/demo": StaticAsset.load(
+            static_dir / "demo" / "index.html", _HTML, DEMO_CACHE_CONTROL, strict_headers
+        ),
         "/demo/layanan": StaticAsset.load(
             static_dir / "demo" / "layanan.html", _HTML, DEMO_CACHE_CONTROL, strict_headers
         ),
@@ -139,6 +147,7 @@ def add_widget_routes(router: web.UrlDispatcher, static_dir: Path = STATIC_DIR) 
     for path, asset in assets.items():
         router.add_get(path, _handler(asset))
     router.add_get("/demo/", _redirect_to_demo)
+    router.add_get(ORIGIN_PROBE_PATH, _origin_probe)
 
 
 def _handler(asset: StaticAsset) -> Handler:
@@ -150,3 +159,7 @@ def _handler(asset: StaticAsset) -> Handler:
 
 async def _redirect_to_demo(request: web.Request) -> web.StreamResponse:
     raise web.HTTPMovedPermanently("/demo")
+
+
+async def _origin_probe(request: web.Request) -> web.Response:
+    return web.json_response({"allowed": True}, headers={"Cache-Control": "no-store"})

@@ -58,10 +58,12 @@ async def test_other_origins_are_refused(gateway: TestClient, origin: str) -> No
         assert (await response.json())["error"]["code"] == "origin_not_allowed"
 
 
-async def test_origin_matching_ignores_case_and_default_port(gateway: TestClient) -> None:
+async def test_origin_matching_is_exact(gateway: TestClient) -> None:
+    # Browsers send the canonical spelling; another one is refused, never echoed back.
     origin = "HTTPS://KBRI.example.org:443"
     response = await gateway.options("/api/chat", headers={"Origin": origin} | PREFLIGHT)
-    assert response.status == 204
+    assert response.status == 403
+    assert "Access-Control-Allow-Origin" not in response.headers
 
 
 async def test_requests_without_origin_are_allowed(gateway: TestClient) -> None:

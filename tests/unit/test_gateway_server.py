@@ -78,7 +78,8 @@ def test_a_port_in_use_exits_1_with_a_message() -> None:
 
 async def test_static_files_are_served_and_confined() -> None:
     async with running_gateway() as client:
-        assert (await client.get("/static/.gitkeep")).status == 200
+        # One path per file (/widget.js, /demo/...): no generic /static/ route.
+        assert (await client.get("/static/.gitkeep")).status == 404
         escaped = await client.get("/static/../config.py")
         assert escaped.status in (403, 404)
         assert (await client.get("/static/widget-that-does-not-exist.js")).status == 404
