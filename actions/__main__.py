@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--index", default=os.environ.get("DUTA_INDEX_DIR"))
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args()
+    os.umask(0o077)  # files this process creates are for its owner only
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -16,6 +16,10 @@ from sanic.response import HTTPResponse
 from actions import knowledge_base
 
 ADMIN_TOKEN_ENV = "DUTA_ADMIN_TOKEN"
+# Rasa sends it with every action call (endpoints.yml); without it the actions run for no one.
+ACTION_TOKEN_ENV = "ACTION_SERVER_TOKEN"
+# Routes only Rasa calls: running an action reads and writes a conversation.
+RASA_ONLY_PATHS = ("/webhook", "/actions")
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -28,22 +32,41 @@ def admin_refusal(request: Request, token: str | None) -> HTTPResponse | None:
         return _error(
             503, "reload_disabled", f"reloading is off: {ADMIN_TOKEN_ENV} is not set on this server"
         )
-    given = request.headers.get("authorization", "")
-    scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
+    if not has_bearer_token(request, token):
         return _error(401, "unauthorized", "missing or wrong admin token")
     return None
 
 
-def build_app(package: str = "actions", admin_token: str | None = None) -> Sanic:
+def has_bearer_token(request: Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return (
+        bool(token)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode(), token.encode())
+    )
+
+
+def build_app(
+    package: str = "actions", admin_token: str | None = None, action_token: str | None = None
+) -> Sanic:
     """rasa-sdk's app (POST /webhook, GET /health, GET /actions) with our actions registered.
 
     admin_token defaults to $DUTA_ADMIN_TOKEN; without one, /index/reload answers 503.
+    action_token defaults to $ACTION_SERVER_TOKEN; /webhook and /actions answer only to it (401).
     """
     executor = ActionExecutor()
     executor.register_package(package)
-    app = create_app(executor)
+    # No CORS: no browser has any business here (rasa-sdk's default allows every origin).
+    app = create_app(executor, cors_origins=None)
     token = admin_token if admin_token is not None else os.environ.get(ADMIN_TOKEN_ENV, "").strip()
+    if action_token is None:
+        action_token = os.environ.get(ACTION_TOKEN_ENV, "").strip()
+
+    @app.on_request
+    async def rasa_only(request: Request) -> HTTPResponse | None:
+        if request.path in RASA_ONLY_PATHS and not has_bearer_token(request, action_token):
+            return _error(401, "unauthorized", f"missing or wrong {ACTION_TOKEN_ENV}")
+        return None
 
     @app.get("/index/status")
     async def index_status(_: Request) -> HTTPResponse:

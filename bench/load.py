@@ -299,6 +299,7 @@ async def profile(config: StackConfig, rounds: int) -> list[str]:
     token = {"token": config.rasa_token}
     rasa = config.rasa_url
     action_url = f"http://127.0.0.1:{config.action_port}/webhook"
+    action_auth = {"Authorization": f"Bearer {config.action_token}"}
     timings: dict[str, list[float]] = {}
 
     async def timed(label: str, call: Awaitable[Any]) -> Any:
@@ -322,10 +323,16 @@ async def profile(config: StackConfig, rounds: int) -> list[str]:
             gateway = f"{config.gateway_url}/api/chat"
             await timed("gateway /api/chat (all of it)", fetch(session, "POST", gateway, json=body))
             sender = f"profile-rasa-{n // 6}"
-            webhook = f"{rasa}/webhooks/rest/webhook"
+            webhook = f"{rasa}/webhooks/duta/webhook"
             await timed(
-                "Rasa REST webhook (NLU, policies, actions)",
-                fetch(session, "POST", webhook, json={"sender": sender, "message": message}),
+                "Rasa gateway channel (NLU, policies, actions)",
+                fetch(
+                    session,
+                    "POST",
+                    webhook,
+                    json={"sender": sender, "message": message},
+                    headers={"Authorization": f"Bearer {config.rasa_token}"},
+                ),
             )
             tracker_url = f"{rasa}/conversations/{sender}/tracker"
             await timed(
@@ -337,7 +344,8 @@ async def profile(config: StackConfig, rounds: int) -> list[str]:
                 call = {"next_action": action, "sender_id": sender, "tracker": tracker,
                         "domain": domain, "version": "3.6.21"}  # fmt: skip
                 await timed(
-                    f"action server: {action}", fetch(session, "POST", action_url, json=call)
+                    f"action server: {action}",
+                    fetch(session, "POST", action_url, json=call, headers=action_auth),
                 )
     lines = [f"\n| step ({rounds} sequential) | p50 ms | p95 ms |\n|---|---|---|"]
     for label, values in timings.items():

@@ -10,10 +10,11 @@ from aiohttp import web
 
 from bot import middlewares
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
-from bot.chat import chat
+from bot.chat import chat, forget
 from bot.config import Settings
 from bot.health import health
 from bot.logging_setup import PSEUDONYMIZER, Pseudonymizer
+from bot.privacy import retention_task
 from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter
 from bot.telegram import setup_telegram
@@ -35,7 +36,9 @@ def create_app(settings: Settings) -> web.Application:
     app[PSEUDONYMIZER] = Pseudonymizer(settings.log_salt)
     app[SENDER_LIMITER] = RateLimiter(settings.sender_rate_per_min)
     app.cleanup_ctx.append(_upstream_client)
+    app.cleanup_ctx.append(retention_task)
     app.router.add_post("/api/chat", chat)
+    app.router.add_post("/api/forget", forget)
     app.router.add_get("/health", health)
     # /widget.js and /demo, with caching headers (bot/widget_routes.py).
     add_widget_routes(app.router, STATIC_DIR)

@@ -8,16 +8,17 @@ import time
 from aiohttp import web
 
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
-from bot.chat_request import InvalidChatRequest, read_chat_request
+from bot.chat_request import InvalidChatRequest, read_chat_request, read_forget_request
 from bot.http_errors import json_error, rate_limited
 from bot.i18n import Language, choose_language, text
 from bot.logging_setup import PSEUDONYMIZER, fields
 from bot.rasa_client import (
+    RESTART_PAYLOAD,
     UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from bot.render import apology, render_rasa_output
+from bot.render import Message, Reply, apology, render_rasa_output
 
 CHANNEL = "api"
 log = logging.getLogger("bot.chat")
@@ -59,8 +60,13 @@ async def chat(request: web.Request) -> web.Response:
         )
         return _upstream_failure(error, hint_language)
 
-    reply = render_rasa_output(output, hint_language)
-    if not output:
+    if chat_request.message == RESTART_PAYLOAD:
+        # Rasa's restart says nothing; an empty answer would read as a failure.
+        restarted = Message(text("conversation_restarted", hint_language))
+        reply = Reply(hint_language, fallback=False, messages=[restarted])
+    else:
+        reply = render_rasa_output(output, hint_language)
+    if not output and chat_request.message != RESTART_PAYLOAD:
         # Rasa answers an empty list when an action failed: most likely the action server is down.
         log.warning("rasa returned no messages", extra=fields(sender=sender_hash))
     log.info(
@@ -75,6 +81,31 @@ async def chat(request: web.Request) -> web.Response:
     )
     log.debug("chat reply", extra=fields(sender=sender_hash, reply=reply.to_json()))
     return web.json_response(reply.to_json(), headers=_NO_STORE)
+
+
+async def forget(request: web.Request) -> web.Response:
+    """POST /api/forget `{"sender": ...}`: erase that conversation from the tracker store.
+
+    The sender id is the capability, as for /api/chat: the widget keeps a random one per browser.
+    """
+    settings = request.app[SETTINGS]
+    language = choose_language(accept_language=request.headers.get("Accept-Language"))
+    try:
+        sender = await read_forget_request(request, settings.max_body_bytes)
+    except InvalidChatRequest as error:
+        log.info("forget refused", extra=fields(code=error.code, status=error.status))
+        return json_error(error.status, error.code, language, **error.params)
+    rasa_sender = f"{CHANNEL}:{sender}"
+    sender_hash = request.app[PSEUDONYMIZER](rasa_sender)
+    if wait := request.app[SENDER_LIMITER].take(rasa_sender):
+        return rate_limited(wait, language)
+    try:
+        await request.app[RASA_CLIENT].forget(rasa_sender)
+    except UpstreamError as error:
+        log.warning("forget failed upstream", extra=fields(sender=sender_hash, error=str(error)))
+        return _upstream_failure(error, language)
+    log.info("conversation forgotten", extra=fields(sender=sender_hash))
+    return web.json_response({"forgotten": True}, headers=_NO_STORE)
 
 
 def _upstream_failure(error: UpstreamError, language: Language) -> web.Response:

@@ -7,6 +7,7 @@ so the error text can be in the user's language.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import unicodedata
@@ -18,6 +19,8 @@ from aiohttp import web
 from bot.i18n import Language, as_language
 
 SENDER_MAX_CHARS = 128
+# A client that sends its body slower than this holds a connection for nothing.
+BODY_TIMEOUT_SECONDS = 10.0
 _SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 # Line breaks and tabs are kept; other control characters (NUL, ESC, C1 codes, ...) are dropped:
 # they carry no meaning in a question and some stores and terminals downstream mishandle them.
@@ -52,6 +55,20 @@ class InvalidChatRequest(Exception):
 async def read_chat_request(
     request: web.Request, max_body_bytes: int, max_message_chars: int
 ) -> ChatRequest:
+    return parse_chat_body(await read_json_body(request, max_body_bytes), max_message_chars)
+
+
+async def read_forget_request(request: web.Request, max_body_bytes: int) -> str:
+    """The sender id of a POST /api/forget body `{"sender": ...}`."""
+    payload = _json_object(await read_json_body(request, max_body_bytes))
+    sender = payload.get("sender")
+    if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
+        raise InvalidChatRequest(422, "invalid_sender", max=SENDER_MAX_CHARS)
+    return sender
+
+
+async def read_json_body(request: web.Request, max_body_bytes: int) -> bytes:
+    """The raw body of a JSON request, refused when too large, too slow or not JSON."""
     if request.content_type != "application/json" or (
         request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
     ):
@@ -60,10 +77,12 @@ async def read_chat_request(
         raise InvalidChatRequest(413, "body_too_large", max_bytes=max_body_bytes)
     try:
         # The application's client_max_size is max_body_bytes: this also covers chunked bodies.
-        body = await request.read()
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise InvalidChatRequest(413, "body_too_large", max_bytes=max_body_bytes) from None
-    return parse_chat_body(body, max_message_chars)
+    except TimeoutError:
+        raise InvalidChatRequest(408, "request_timeout") from None
 
 
 def parse_chat_body(body: bytes, max_message_chars: int) -> ChatRequest:

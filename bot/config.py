@@ -22,6 +22,10 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# Files the processes create (logs, the tracker database) hold conversations: owner only.
+PRIVATE_UMASK = 0o077
+
+
 class ConfigError(ValueError):
     """One or more environment variables are invalid; the message lists them all."""
 
@@ -44,12 +48,16 @@ class Settings:
     rasa_timeout: float
     health_timeout: float
     log_level: str
+    # Conversations whose last message is older are erased (docs/privacy.md); 0 keeps them.
+    retention_days: int
     # Secrets: never shown by repr(), so a logged Settings cannot leak them.
     rasa_token: str | None = field(repr=False)
     log_salt: str | None = field(repr=False)
     # The Telegram connector (bot/telegram, docs/telegram.md) runs only when the token is set.
     telegram_bot_token: str | None = field(repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
+    # Staff's token: /health shows its details (model, index, errors) only to it.
+    admin_token: str | None = field(default=None, repr=False)
     # Another Bot API server (a self-hosted one, or the tests' emulator); None: Telegram's own.
     telegram_api_base: URL | None = None
     # Set: webhook mode, served by the gateway at this URL's path; None: long polling.
@@ -68,6 +76,7 @@ class Settings:
         values = (
             self.rasa_token,
             self.log_salt,
+            self.admin_token,
             self.telegram_bot_token,
             self.telegram_webhook_secret,
         )
@@ -92,8 +101,10 @@ class Settings:
             rasa_timeout=env.parse("RASA_TIMEOUT_SECONDS", 30.0, _positive_float),
             health_timeout=env.parse("HEALTH_TIMEOUT_SECONDS", 3.0, _positive_float),
             log_level=env.parse("LOG_LEVEL", "INFO", _log_level),
+            retention_days=env.parse("DUTA_RETENTION_DAYS", 90, _int_at_least(0)),
             rasa_token=env.optional("RASA_TOKEN"),
             log_salt=env.optional("LOG_SALT"),
+            admin_token=env.optional("DUTA_ADMIN_TOKEN"),
             telegram_bot_token=env.optional("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=env.optional("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_base=env.parse_optional("TELEGRAM_API_BASE", _base_url),

@@ -1,6 +1,8 @@
 """GET /health: 200 once Rasa, the action server and its index are all ready, else 503.
 
-Each component is `{"ready": bool, ...}`: details when ready, `error` (why not) otherwise. The
+Anyone may ask, so the public answer says only whether each component is ready
+(`{"ready": bool}`). With `Authorization: Bearer $DUTA_ADMIN_TOKEN` each component also gives its
+details when ready (model, index summary) and `error` (why not) otherwise. The
 index part is a summary of the action server's manifest: its scalar fields, lists as their length.
 With several Rasa servers (docs/deploy.md), `rasa` is ready while at least one of them is, since
 the gateway sends each message to one that answers, and `rasa.servers` lists each in RASA_URL order.
@@ -9,11 +11,12 @@ the gateway sends each message to one that answers, and `rasa.servers` lists eac
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import Any
 
 from aiohttp import web
 
-from bot.app_keys import RASA_CLIENT
+from bot.app_keys import RASA_CLIENT, SETTINGS
 from bot.rasa_client import RasaClient, UpstreamError, UpstreamUnavailable
 
 COMPONENTS = ("rasa", "action_server", "index")
@@ -26,10 +29,21 @@ async def health(request: web.Request) -> web.Response:
     states = await asyncio.gather(_rasa(client), _action_server(client), _index(client))
     report: dict[str, Any] = dict(zip(COMPONENTS, states, strict=True))
     not_ready = [name for name in COMPONENTS if not report[name]["ready"]]
+    if not is_admin(request, request.app[SETTINGS].admin_token):
+        report = {name: {"ready": state["ready"]} for name, state in report.items()}
     if not_ready:
         body = {"status": "unavailable", "not_ready": not_ready, **report}
         return web.json_response(body, status=503, headers=_NO_STORE)
     return web.json_response({"status": "ok", **report}, headers=_NO_STORE)
+
+
+def is_admin(request: web.Request, admin_token: str | None) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return (
+        bool(admin_token)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), (admin_token or "").encode())
+    )
 
 
 async def _rasa(client: RasaClient) -> dict[str, Any]:

@@ -78,6 +78,14 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "id": "Metode HTTP ini tidak didukung di alamat ini.",
         "en": "This HTTP method is not supported at this address.",
     },
+    "bad_request": {
+        "id": "Permintaan ini bukan HTTP yang valid.",
+        "en": "This request is not valid HTTP.",
+    },
+    "request_timeout": {
+        "id": "Permintaan terlalu lama dikirim. Silakan kirim lagi.",
+        "en": "The request took too long to arrive. Please send it again.",
+    },
     "http_error": {
         "id": "Permintaan tidak dapat diproses.",
         "en": "The request could not be processed.",
@@ -100,6 +108,11 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "upstream_error": {
         "id": "Mohon maaf, Duta sedang mengalami gangguan. Silakan coba lagi beberapa saat lagi.",
         "en": "Sorry, Duta has a problem right now. Please try again in a moment.",
+    },
+    "conversation_restarted": {
+        "id": 'Percakapan baru dimulai. Ada yang bisa saya bantu? Ketik "menu" untuk melihat '
+        "topik.",
+        "en": 'A new conversation has started. How can I help? Type "menu" to see the topics.',
     },
     "no_answer": {
         "id": "Mohon maaf, saya belum dapat menjawab saat ini. Silakan coba lagi sebentar lagi. "

@@ -93,8 +93,8 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         client = None
-        if isinstance(request, web.Request):
-            pseudonymize = request.app[PSEUDONYMIZER]
+        if (app := _app_of(request)) is not None:
+            pseudonymize = app[PSEUDONYMIZER]
             client = pseudonymize(request.get(CLIENT_IP_KEY) or request.remote or "unknown")
         self.logger.info(
             "access",
@@ -110,3 +110,13 @@ class AccessLogger(AbstractAccessLogger):
     @property
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
+
+
+def _app_of(request: web.BaseRequest) -> web.Application | None:
+    """The request's application; None for one aiohttp refused before routing (malformed HTTP)."""
+    if not isinstance(request, web.Request):
+        return None
+    try:
+        return request.app
+    except (AssertionError, AttributeError):  # aiohttp asserts that the request was routed
+        return None

@@ -24,6 +24,9 @@ from bot.logging_setup import fields
 
 log = logging.getLogger("bot.rasa_client")
 
+# Rasa's own restart intent: a fresh conversation (Telegram's /reset, "/restart" in the widget).
+RESTART_PAYLOAD = "/restart"
+
 # A server that is switched off drops connection attempts silently; give up on it early, so that
 # with several Rasa servers the request still has time to be served by another.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -69,6 +72,8 @@ class RasaClient:
         self._rasa_urls = tuple(rasa_urls)
         self._action_server_url = action_server_url
         self._token_query = {"token": rasa_token} if rasa_token else {}
+        # Rasa's channel for the gateway (deploy/rasa_channel.py) takes the token as a header.
+        self._channel_headers = {"Authorization": f"Bearer {rasa_token}"} if rasa_token else {}
         self._timeout = timeout
         self._health_timeout = health_timeout
         self._rotation = itertools.count()
@@ -80,14 +85,29 @@ class RasaClient:
     async def send(
         self, sender: str, message: str, metadata: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
-        """One user message through Rasa's REST channel; returns Rasa's raw output messages."""
-        # The REST channel is not behind Rasa's auth token (only the HTTP API is), so no token.
+        """One user message through the gateway's Rasa channel; returns Rasa's raw output."""
         payload = {"sender": sender, "message": message, "metadata": dict(metadata)}
         answer = await self._rasa_round_robin(
-            "POST", "webhook", lambda base: base / "webhooks" / "rest" / "webhook", payload
+            "POST", "webhook", lambda base: base / "webhooks" / "duta" / "webhook", payload
         )
         if not isinstance(answer, list) or not all(isinstance(m, dict) for m in answer):
             raise UpstreamBadResponse("rasa", "webhook", "expected a list of messages")
+        return answer
+
+    async def forget(self, sender: str) -> None:
+        """Erase one conversation from the tracker store (every Rasa server shares it)."""
+        await self._rasa_round_robin(
+            "DELETE", "forget", lambda base: base / "webhooks" / "duta" / "conversations" / sender
+        )
+
+    async def purge(self, older_than_days: float) -> dict[str, Any]:
+        """Erase the conversations whose last message is older than the given number of days."""
+        payload = {"older_than_days": older_than_days}
+        answer = await self._rasa_round_robin(
+            "POST", "purge", lambda base: base / "webhooks" / "duta" / "purge", payload
+        )
+        if not isinstance(answer, dict):
+            raise UpstreamBadResponse("rasa", "purge", "expected a JSON object")
         return answer
 
     async def rasa_status(self, server: int = 0) -> dict[str, Any]:
@@ -129,7 +149,9 @@ class RasaClient:
             server = (first + step) % count
             try:
                 url = url_on(self._rasa_urls[server])
-                answer = await self._json("rasa", method, url, endpoint, self._timeout, payload)
+                answer = await self._json(
+                    "rasa", method, url, endpoint, self._timeout, payload, self._channel_headers
+                )
             except UpstreamNotConnected as refused:
                 if count > 1:
                     log.warning(
@@ -160,12 +182,15 @@ class RasaClient:
         endpoint: str,
         timeout: float,
         payload: object = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         limits = aiohttp.ClientTimeout(
             total=timeout, sock_connect=min(timeout, CONNECT_TIMEOUT_SECONDS)
         )
         try:
-            async with self._session.request(method, url, json=payload, timeout=limits) as response:
+            async with self._session.request(
+                method, url, json=payload, timeout=limits, headers=headers
+            ) as response:
                 body = await response.read()
                 if response.status >= 400:
                     raise UpstreamBadResponse(

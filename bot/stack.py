@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.config import PRIVATE_UMASK
+
 ROOT = Path(__file__).resolve().parents[1]
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -40,8 +42,10 @@ class StackConfig:
     # Rasa's endpoints file (relative to the repository): SQLite and in-memory locks by default;
     # deploy/endpoints.scale-out.yml for PostgreSQL and Redis (docs/deploy.md).
     rasa_endpoints: str = "endpoints.yml"
-    # Rasa's HTTP API is open to anyone who can reach the port unless it has a token.
+    # Rasa's HTTP API and channel, and the action server, answer only to these tokens. They reach
+    # the processes by the environment, never by the command line (`ps` shows it to everyone).
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -71,6 +75,8 @@ class StackConfig:
         )
         if env.get("RASA_TOKEN"):
             config.rasa_token = env["RASA_TOKEN"]
+        if env.get("ACTION_SERVER_TOKEN"):
+            config.action_token = env["ACTION_SERVER_TOKEN"]
         return config
 
     @property
@@ -88,6 +94,7 @@ class StackConfig:
             RASA_PORT=str(self.rasa_port),
             RASA_URL=self.rasa_url,
             RASA_TOKEN=self.rasa_token,
+            ACTION_SERVER_TOKEN=self.action_token,
             ACTION_SERVER_PORT=str(self.action_port),
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}",
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
@@ -101,10 +108,8 @@ class StackConfig:
     def command(self, name: str) -> list[str]:
         if name == "rasa":
             return [
+                # The auth token comes from $RASA_TOKEN (deploy/rasa_server.py).
                 str(RASA_PYTHON), str(RASA_SERVER), "run", "--enable-api",
-                # One argument with "=": a token that starts with "-" (token_urlsafe makes one
-                # about 1 time in 64) would otherwise be read as an option and Rasa would exit.
-                f"--auth-token={self.rasa_token}",
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--endpoints", self.rasa_endpoints, "--credentials", "credentials.yml",
                 "--model", str(self.models_dir),
@@ -124,9 +129,14 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
+        # Logs and the tracker database hold conversations: readable by their owner only. The
+        # children inherit the mask, so what they create (tracker.db) is private too.
+        os.umask(PRIVATE_UMASK)
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        log_path = self.config.log_dir / f"{name}.log"
+        log = open(log_path, "ab")  # noqa: SIM115 - owned by the child
+        make_private(log_path, self.config.tracker_db)
         self.processes[name] = subprocess.Popen(
             self.config.command(name),
             cwd=ROOT,
@@ -203,6 +213,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def make_private(*paths: Path) -> None:
+    """Owner-only modes on files an older version (or another umask) left readable to others."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(0o600)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:

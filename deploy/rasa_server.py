@@ -14,16 +14,29 @@ Once the model is loaded, everything alive is moved out of the garbage collector
 (`gc.freeze()`): TensorFlow and the model leave about 700,000 objects, and every full collection
 walked all of them, stopping every conversation for 0.3 to 1.1 s a few times a minute under load.
 Objects made later (conversations, a model loaded by a retrain) are collected as before.
+
+Security, as the gateway's own process does it:
+- The auth token of Rasa's HTTP API comes from $RASA_TOKEN and is handed to Rasa's argument
+  parser inside this process, never on the command line (`ps` shows every process's arguments to
+  every local user). Without it Rasa does not start: its API would be open to anyone.
+- `credentials.yml` names the gateway's channel, deploy/rasa_channel.py (this folder is on
+  sys.path as the script's own): token, size limits, domain payloads only.
+- Log records print with control characters escaped, so a message with line breaks cannot start
+  a line of its own in rasa.log, and Rasa's structured log events drop the user's text (and what
+  is derived from it: entities, slots, tracker states) unless LOG_LEVEL is DEBUG.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
+import os
 import sys
 from functools import cache
 from typing import Any
 
 import rasa.core.run
+import rasa.utils.log_utils
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
@@ -79,8 +92,56 @@ Event.resolve_by_type = staticmethod(_resolve_event_type_once)  # type: ignore[m
 # serve_application looks the listener up by this name when it starts the server.
 rasa.core.run.load_agent_on_start = _load_agent_then_freeze
 
+TOKEN_ENV = "RASA_TOKEN"
+# Rasa's own list of the structured-log keys that carry user text or what is made from it.
+_TEXT_KEYS = (
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states",
+    "old_states", "successes", "current_entity", "next_entity", "states", "entity", "token_text",
+    "user_message", "json_message",
+)  # fmt: skip
+
+
+def escape_controls(text: str) -> str:
+    """Line breaks and other control characters as visible escapes: one record, one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class _EscapedRecord(logging.LogRecord):
+    def getMessage(self) -> str:  # logging's name
+        return escape_controls(super().getMessage())
+
+
+def _drop_user_text(_logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor in the place of Rasa's anonymizer: user text only at DEBUG."""
+    if method != "debug" or logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for key in _TEXT_KEYS:
+            if key in event:
+                event[key] = "[redacted]"
+    return event
+
+
+def rasa_arguments(argv: list[str], environ: dict[str, str]) -> list[str]:
+    """`rasa run ...` with the HTTP API's auth token from the environment added."""
+    if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
+        raise SystemExit("give Rasa's token in $RASA_TOKEN, not on the command line")
+    if argv[1:2] != ["run"]:
+        return argv
+    token = environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise SystemExit(f"${TOKEN_ENV} is not set: Rasa's HTTP API would be open to anyone")
+    return [*argv, f"--auth-token={token}"]
+
+
+logging.setLogRecordFactory(_EscapedRecord)
+rasa.utils.log_utils._anonymizer = _drop_user_text  # looked up when Rasa configures structlog
+
 if __name__ == "__main__":
     from rasa.__main__ import main
 
-    sys.argv[0] = "rasa"
+    os.umask(0o077)  # the tracker database and logs hold conversations: owner only
+    sys.argv = rasa_arguments(["rasa", *sys.argv[1:]], dict(os.environ))
     sys.exit(main())

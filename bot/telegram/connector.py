@@ -22,7 +22,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
 from bot.chat_request import clean_message
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, text
 from bot.logging_setup import Pseudonymizer, fields
-from bot.rasa_client import RasaClient, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from bot.rasa_client import (
+    RESTART_PAYLOAD,
+    RasaClient,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from bot.rate_limit import RateLimiter, retry_after_seconds
 from bot.render import Button, Reply, apology, render_rasa_output
 from bot.telegram.callbacks import CallbackCodec
@@ -34,7 +40,6 @@ from knowledge.language import detect_language
 CHANNEL = "telegram"
 # Rasa intents the commands stand for (domain.yml); `restart` is one of Rasa's own.
 MENU_PAYLOAD = "/help"
-RESET_PAYLOAD = "/restart"
 log = logging.getLogger("bot.telegram")
 
 
@@ -136,10 +141,17 @@ class Connector:
         language = self.own_language(chat_id, user)
         metadata = _metadata(self.hint(chat_id, user))
         async with self.chats.lock(chat_id):
-            await self.rasa.send(sender(chat_id), RESET_PAYLOAD, metadata)
+            await self.rasa.send(sender(chat_id), RESTART_PAYLOAD, metadata)
             self.chats.forget(chat_id)
         log.info("telegram conversation reset", extra=fields(chat=self.chat_hash(chat_id)))
         return language
+
+    async def forget(self, chat_id: int) -> None:
+        """Erase this chat's conversation from the tracker store ("forget me")."""
+        async with self.chats.lock(chat_id):
+            await self.rasa.forget(sender(chat_id))
+            self.chats.forget(chat_id)
+        log.info("telegram conversation erased", extra=fields(chat=self.chat_hash(chat_id)))
 
     async def send_reply(self, bot: Bot, chat_id: int, reply: Reply) -> None:
         for message in reply.messages:

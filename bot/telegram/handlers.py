@@ -42,6 +42,7 @@ NON_TEXT_TYPES = LOCATION_TYPES | {
     ContentType.STORY,
 }
 LANG_ACTION = "lang:"
+FORGET_ACTION = "forget:"
 
 
 class Addressed(Filter):
@@ -73,6 +74,7 @@ def build_router() -> Router:
         observer.register(on_menu, Command("menu"))
         observer.register(on_lang, Command("lang"))
         observer.register(on_reset, Command("reset"))
+        observer.register(on_forget, Command("forget"))
         observer.register(on_text, F.text, Addressed())
         observer.register(on_non_text, F.content_type.in_(NON_TEXT_TYPES), Addressed())
     router.callback_query.register(on_button)
@@ -130,6 +132,39 @@ async def on_reset(message: Message, bot: Bot, duta: Connector) -> None:
     await duta.say(bot, chat_id, tg_text("reset_done", language))
 
 
+async def on_forget(message: Message, bot: Bot, duta: Connector) -> None:
+    """/forget asks first; the answer comes back as one of the two buttons (on_button)."""
+    chat_id, user = message.chat.id, message.from_user
+    if not await duta.admit(bot, chat_id, user):
+        return
+    language = duta.own_language(chat_id, user)
+    if message.chat.type != ChatType.PRIVATE:
+        # A group's conversation is everyone's: one member may not erase the others' words.
+        await duta.say(bot, chat_id, tg_text("forget_private_only", language))
+        return
+    buttons = [
+        Button(tg_text("forget_yes", language), FORGET_ACTION + "yes"),
+        Button(tg_text("forget_no", language), FORGET_ACTION + "no"),
+    ]
+    await duta.say(bot, chat_id, tg_text("forget_confirm", language), buttons, own=True)
+
+
+async def _forget_answered(
+    duta: Connector, bot: Bot, chat_id: int, user: User | None, answer: str
+) -> None:
+    language = duta.own_language(chat_id, user)
+    if answer != "yes":
+        await duta.say(bot, chat_id, tg_text("forget_kept", language))
+        return
+    try:
+        await duta.forget(chat_id)
+    except UpstreamError as error:
+        log.warning("telegram forget failed upstream", extra=fields(error=str(error)))
+        await duta.say(bot, chat_id, text("upstream_unavailable", language))
+        return
+    await duta.say(bot, chat_id, tg_text("forget_done", language))
+
+
 async def on_text(message: Message, bot: Bot, duta: Connector) -> None:
     said = message.text or ""
     if message.chat.type != ChatType.PRIVATE:
@@ -160,6 +195,10 @@ async def on_button(query: CallbackQuery, bot: Bot, duta: Connector) -> None:
         if await duta.admit(bot, chat_id, user):
             expired = tg_text("button_expired", duta.own_language(chat_id, user))
             await duta.say(bot, chat_id, expired)
+    elif callback.own and callback.payload.startswith(FORGET_ACTION):
+        if await duta.admit(bot, chat_id, user):
+            answer = callback.payload.removeprefix(FORGET_ACTION)
+            await _forget_answered(duta, bot, chat_id, user, answer)
     elif callback.own:
         language = as_language(callback.payload.removeprefix(LANG_ACTION))
         if (

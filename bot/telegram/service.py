@@ -40,7 +40,7 @@ MAX_UPDATE_BYTES = 1024 * 1024
 MAX_CONCURRENT_UPDATES = 32
 POLLING_TIMEOUT_SECONDS = 30
 MAX_RETRY_DELAY_SECONDS = 60.0
-COMMANDS = ("start", "menu", "lang", "reset", "help")
+COMMANDS = ("start", "menu", "lang", "reset", "forget", "help")
 
 
 class TelegramService:

@@ -25,6 +25,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "• /menu — topik utama\n"
         "• /lang id atau /lang en — bahasa jawaban\n"
         "• /reset — mulai percakapan baru\n"
+        "• /forget — hapus percakapan Anda dari server Duta\n"
         "Saya hanya membaca teks. Dalam grup, sebut @{username} atau balas pesan saya.\n"
         "Dalam keadaan darurat di luar negeri, hubungi KBRI/KJRI terdekat.",
         "en": "How to use Duta:\n"
@@ -32,6 +33,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "• /menu — the main topics\n"
         "• /lang en or /lang id — the language of the answers\n"
         "• /reset — start a new conversation\n"
+        "• /forget — erase your conversation from Duta's server\n"
         "I read text only. In a group, mention @{username} or reply to my message.\n"
         "In an emergency abroad, contact the nearest Indonesian embassy or consulate.",
     },
@@ -56,6 +58,28 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Sorry, I cannot read locations yet. To find the nearest Indonesian embassy or "
         "consulate, type the name of the city or country you are in.",
     },
+    "forget_confirm": {
+        "id": "Hapus seluruh percakapan Anda dengan Duta dari server kami? Ini tidak dapat "
+        "dibatalkan. (Pesan di aplikasi Telegram Anda sendiri tetap ada.)",
+        "en": "Erase your whole conversation with Duta from our server? This cannot be undone. "
+        "(The messages in your own Telegram app stay.)",
+    },
+    "forget_yes": {"id": "Ya, hapus", "en": "Yes, erase it"},
+    "forget_no": {"id": "Tidak", "en": "No"},
+    "forget_done": {
+        "id": "Percakapan Anda sudah dihapus dari server Duta. Pesan berikutnya memulai "
+        "percakapan baru.",
+        "en": "Your conversation has been erased from Duta's server. Your next message starts a "
+        "new one.",
+    },
+    "forget_kept": {
+        "id": "Baik, percakapan Anda tidak dihapus.",
+        "en": "All right, your conversation was not erased.",
+    },
+    "forget_private_only": {
+        "id": "Untuk menghapus percakapan, kirim /forget dalam chat pribadi dengan saya.",
+        "en": "To erase a conversation, send /forget in a private chat with me.",
+    },
     "button_expired": {
         "id": "Tombol ini sudah tidak berlaku. Ketik /menu untuk melihat topik.",
         "en": "This button has expired. Type /menu to see the topics.",
@@ -68,6 +92,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Language: /lang en or /lang id",
     },
     "command_reset": {"id": "Mulai percakapan baru", "en": "Start a new conversation"},
+    "command_forget": {"id": "Hapus percakapan saya", "en": "Erase my conversation"},
     "command_help": {"id": "Cara memakai Duta", "en": "How to use Duta"},
 }
 

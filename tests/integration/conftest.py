@@ -48,8 +48,12 @@ class RunningStack:
         )
         return _send(request)
 
-    def get(self, path: str) -> Reply:
-        return _send(urllib.request.Request(self.config.gateway_url + path))
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
+        return _send(urllib.request.Request(self.config.gateway_url + path, headers=headers or {}))
+
+    def admin_headers(self) -> dict[str, str]:
+        """What staff send to see /health's details (the stack's DUTA_ADMIN_TOKEN)."""
+        return {"Authorization": f"Bearer {self.config.extra_env['DUTA_ADMIN_TOKEN']}"}
 
     def tracker(self, rasa_sender: str) -> dict[str, Any]:
         """The conversation as Rasa stored it (through Rasa's own HTTP API)."""

@@ -52,6 +52,8 @@ def test_rasa_down_then_whole_stack_restarted_loses_nothing(running_stack: Runni
         health = running_stack.get("/health")
         assert health.status == 503
         assert health.body["not_ready"] == ["rasa"], health.body
+        assert health.body["rasa"] == {"ready": False}, "the public answer gives no details"
+        health = running_stack.get("/health", running_stack.admin_headers())
         assert health.body["rasa"]["ready"] is False and health.body["rasa"]["error"]
 
         # Then everything else goes down too, without a chance to clean up.

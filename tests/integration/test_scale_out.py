@@ -207,10 +207,10 @@ class ScaleOut:
         return (self.main.config.rasa_url, self.second.config.rasa_url)
 
     def webhook(self, server: int, sender: str, message: str) -> list[dict[str, Any]]:
-        """One message straight to one Rasa server's REST channel, as the gateway sends it."""
+        """One message straight to one Rasa server's gateway channel, as the gateway sends it."""
         payload = {"sender": sender, "message": message, "metadata": {"channel": "api"}}
-        url = f"{self.rasa_urls[server]}/webhooks/rest/webhook"
-        return _http_json(url, payload)
+        url = f"{self.rasa_urls[server]}/webhooks/duta/webhook"
+        return _http_json(url, payload, self.main.config.rasa_token)
 
     def tracker(self, server: int, sender: str) -> dict[str, Any]:
         token = self.main.config.rasa_token
@@ -225,7 +225,9 @@ class ScaleOut:
 
     def health(self) -> tuple[int, dict[str, Any]]:
         try:
-            return 200, _http_json(f"{self.gateway.config.gateway_url}/health")
+            # With the staff token: the public answer names no servers.
+            url = f"{self.gateway.config.gateway_url}/health"
+            return 200, _http_json(url, token=self.gateway.config.extra_env["DUTA_ADMIN_TOKEN"])
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
 
@@ -254,9 +256,12 @@ class ScaleOut:
         return f"{self.main.config.log_dir} and {self.second.config.log_dir}"
 
 
-def _http_json(url: str, payload: object = None) -> Any:
+def _http_json(url: str, payload: object = None, token: str | None = None) -> Any:
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(request, timeout=90) as response:
         return json.loads(response.read())
 

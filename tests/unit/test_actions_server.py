@@ -47,9 +47,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, dict | list]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict | list]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
@@ -57,7 +58,13 @@ def _get(url: str) -> tuple[int, dict | list]:
 
 def test_python_m_actions_serves_health_actions_and_index_status(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "ACTION_SERVER_PORT": str(port), "DUTA_INDEX_DIR": str(tmp_path)}
+    token = "action-token-for-this-test"
+    env = {
+        **os.environ,
+        "ACTION_SERVER_PORT": str(port),
+        "DUTA_INDEX_DIR": str(tmp_path),
+        "ACTION_SERVER_TOKEN": token,
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "actions"],
         cwd=ROOT,
@@ -75,8 +82,20 @@ def test_python_m_actions_serves_health_actions_and_index_status(tmp_path: Path)
             except (urllib.error.URLError, ConnectionError):
                 assert time.monotonic() < deadline, "action server did not start"
                 time.sleep(0.3)
-        code, actions = _get(f"{base}/actions")
+        # Only Rasa, with the token, may list or run actions; no browser may call at all.
+        assert _get(f"{base}/actions")[0] == 401
+        assert _get(f"{base}/actions", {"Authorization": "Bearer wrong"})[0] == 401
+        code, actions = _get(f"{base}/actions", {"Authorization": f"Bearer {token}"})
         assert code == 200 and {"name": "action_answer_from_knowledge"} in actions
+        webhook = urllib.request.Request(
+            f"{base}/webhook",
+            data=json.dumps({"next_action": "action_answer_from_knowledge"}).encode(),
+            headers={"Content-Type": "application/json", "Origin": "https://evil.example"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(webhook, timeout=5)
+        assert refused.value.code == 401
+        assert "Access-Control-Allow-Origin" not in refused.value.headers
         # An empty index folder: the server stays up and says why it cannot answer.
         deadline = time.monotonic() + 60
         while (status := _get(f"{base}/index/status"))[1].get("error") == "loading":
@@ -85,4 +104,4 @@ def test_python_m_actions_serves_health_actions_and_index_status(tmp_path: Path)
         assert status[0] == 503 and status[1]["loaded"] is False
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)

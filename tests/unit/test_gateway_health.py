@@ -7,9 +7,12 @@ from bot.health import summarize_manifest
 from .test_gateway_support import running_gateway, silent_port
 
 
+ADMIN = {"Authorization": "Bearer staff-token-for-tests"}
+
+
 async def test_nothing_listening_is_503_naming_every_component() -> None:
-    async with running_gateway() as client:
-        response = await client.get("/health")
+    async with running_gateway(DUTA_ADMIN_TOKEN="staff-token-for-tests") as client:
+        response = await client.get("/health", headers=ADMIN)
         assert response.status == 503
         body = await response.json()
     assert body["status"] == "unavailable"
@@ -19,11 +22,23 @@ async def test_nothing_listening_is_503_naming_every_component() -> None:
         assert "not reachable" in body[name]["error"]
 
 
+async def test_the_public_answer_names_components_but_no_details() -> None:
+    async with running_gateway(DUTA_ADMIN_TOKEN="staff-token-for-tests") as client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            response = await client.get("/health", headers=headers)
+            body = await response.json()
+            assert response.status == 503
+            assert body["not_ready"] == ["rasa", "action_server", "index"]
+            for name in body["not_ready"]:
+                assert body[name] == {"ready": False}
+            assert "127.0.0.1" not in await response.text()
+
+
 async def test_a_hung_service_is_reported_after_the_health_timeout() -> None:
     with silent_port() as port:
         env = {"ACTION_SERVER_URL": f"http://127.0.0.1:{port}", "HEALTH_TIMEOUT_SECONDS": "0.3"}
-        async with running_gateway(**env) as client:
-            body = await (await client.get("/health")).json()
+        async with running_gateway(DUTA_ADMIN_TOKEN="staff-token-for-tests", **env) as client:
+            body = await (await client.get("/health", headers=ADMIN)).json()
     assert body["not_ready"] == ["rasa", "action_server", "index"]
     assert "not reachable" in body["rasa"]["error"]
     assert body["action_server"]["error"] == "no answer within 0.3 s"

@@ -75,9 +75,15 @@ async def test_chat_with_every_server_down_is_a_503_apology() -> None:
 
 async def test_health_reports_each_rasa_server() -> None:
     with silent_port() as port:
-        env = {"RASA_URL": f"{_refused()},http://127.0.0.1:{port}", "HEALTH_TIMEOUT_SECONDS": "0.3"}
+        env = {
+            "RASA_URL": f"{_refused()},http://127.0.0.1:{port}",
+            "HEALTH_TIMEOUT_SECONDS": "0.3",
+            "DUTA_ADMIN_TOKEN": "staff-token-for-tests",
+        }
         async with running_gateway(**env) as gateway:
-            response = await gateway.get("/health")
+            # Staff see each server; the public answer says only whether Rasa is ready.
+            headers = {"Authorization": "Bearer staff-token-for-tests"}
+            response = await gateway.get("/health", headers=headers)
             assert response.status == 503
             body = await response.json()
     rasa = body["rasa"]
