@@ -20,11 +20,15 @@
   // The API lives next to this file: https://HOST/widget.js -> https://HOST/api/chat (also under
   // a path prefix such as https://HOST/duta/widget.js -> https://HOST/duta/api/chat).
   var API_URL = new URL("api/chat", script.src).href;
+  var FORGET_URL = new URL("api/forget", script.src).href;
+  // The gateway lets a refused site read this one refusal (bot/middlewares.py, cors).
+  var PROBE_URL = new URL("api/origin", script.src).href;
   var STORE_KEY = "duta.widget.v1";
   var LANG_KEY = "duta.widget.lang";
   var OPEN_KEY = "duta.widget.open";
   var MAX_ITEMS = 60; // transcript entries kept in localStorage
   var TIMEOUT_MS = 45000; // a little over the gateway's own 30 s wait for Rasa
+  var PROBE_TIMEOUT_MS = 10000; // the probe needs no upstream: it answers at once or not at all
 
   var STRINGS = {
     id: {
@@ -58,6 +62,14 @@
       e429: "Pesan Anda terlalu banyak. Tunggu sebentar, lalu coba lagi.",
       e5xx: "Mohon maaf, Duta sedang tidak dapat dihubungi. Silakan coba lagi nanti.",
       e4xx: "Pesan tidak dapat diproses. Silakan ubah lalu kirim lagi.",
+      notSetUp: "Situs ini belum disiapkan untuk Duta, jadi Duta tidak dapat menjawab di sini.",
+      forget: "Hapus percakapan saya",
+      forgetAsk: "Hapus percakapan ini dari Duta dan dari perangkat ini? Tidak dapat dibatalkan.",
+      forgetYes: "Hapus",
+      forgetNo: "Batal",
+      forgetDone: "Percakapan Anda sudah dihapus dari Duta dan dari perangkat ini. " +
+        "Percakapan baru dimulai.",
+      forgetFailed: "Percakapan belum dapat dihapus. Silakan coba lagi nanti.",
       locale: "id-ID"
     },
     en: {
@@ -92,6 +104,14 @@
       e429: "Too many messages. Please wait a moment and try again.",
       e5xx: "Sorry, Duta cannot be reached right now. Please try again later.",
       e4xx: "The message could not be processed. Please change it and send it again.",
+      notSetUp: "This site is not set up for Duta, so Duta cannot answer here.",
+      forget: "Delete my conversation",
+      forgetAsk: "Delete this conversation from Duta and from this device? This cannot be undone.",
+      forgetYes: "Delete",
+      forgetNo: "Cancel",
+      forgetDone: "Your conversation was deleted from Duta and from this device. " +
+        "A new conversation has started.",
+      forgetFailed: "The conversation could not be deleted. Please try again later.",
       locale: "en-GB"
     }
   };
@@ -186,11 +206,16 @@
     }, 0);
   }
 
-  // Any site colour must stay readable: text on the accent is white or near-black, whichever
-  // contrasts more, and links fall back to a dark blue when the accent is too light on white.
+  function contrast(a, b) {
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+
+  // Any site colour must stay readable (WCAG 4.5:1): text and links on the accent are white or
+  // black, whichever contrasts more (pure black: near-black falls below 4.5:1 on mid greys), and
+  // links on white fall back to a dark blue when the accent is too light.
   var accentLum = luminance(accent);
-  var onAccent = 1.05 / (accentLum + 0.05) >= (accentLum + 0.05) / 0.05 ? "#ffffff" : "#111111";
-  var linkColor = 1.05 / (accentLum + 0.05) >= 4.5 ? accent : "#0b4f9c";
+  var onAccent = contrast(accentLum, 1) >= contrast(accentLum, 0) ? "#ffffff" : "#000000";
+  var linkColor = contrast(accentLum, 1) >= 4.5 ? accent : "#0b4f9c";
 
   // ---- DOM helpers -----------------------------------------------------------------------------
 
@@ -211,7 +236,8 @@
     chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
     close: "M6 6l12 12M18 6L6 18",
     send: "M4 12l16-8-6 16-2.5-6.5z",
-    reset: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4"
+    reset: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
+    trash: "M4 7h16M10 11v6M14 11v6M9 7V4h6v3M6 7l1 13h10l1-13"
   };
 
   function icon(name) {
@@ -314,6 +340,16 @@
     ".error{align-self:stretch;max-width:none;background:#fff4e5;border:1px solid #b45309;",
     "color:#5c2c00}",
     ".msg a{color:%LINK%;text-decoration:underline}",
+    ".user a{color:%ON%}", // the visitor's own links: the accent would vanish on the accent
+    ".notice{align-self:stretch;max-width:none;background:#eef6ee;border:1px solid #2e6b34;",
+    "color:#1b3d1e}",
+    ".confirm{padding:10px 12px;background:#fff8e1;border-bottom:1px solid #d0d7de;display:flex;",
+    "flex-wrap:wrap;gap:8px;align-items:center}",
+    ".confirm p{margin:0;flex:1 1 100%}",
+    ".confirm button{border-radius:8px;padding:6px 14px;min-height:36px;font-weight:600;",
+    "border:1.5px solid #57606a;background:#fff}",
+    ".confirm .danger{background:#b3261e;border-color:#b3261e;color:#fff}",
+    ".icon:disabled{opacity:.55;cursor:default}",
     ".srcs{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #d8dee4;font-size:13px;",
     "white-space:normal;color:#444c56}",
     ".srcs ul{margin:2px 0 0;padding-left:18px}",
@@ -381,9 +417,21 @@
   ui.langs = h("div", { class: "langs", role: "group" }, ui.langButtons);
   ui.reset = h("button", { type: "button", class: "icon", on: { click: newConversation } },
     [icon("reset")]);
+  ui.forget = h("button", { type: "button", class: "icon", on: { click: askForget } },
+    [icon("trash")]);
   ui.close = h("button", {
     type: "button", class: "icon", on: { click: function () { setOpen(false, true); } }
   }, [icon("close")]);
+  // "Delete my conversation" asks first, inside the panel (no window.confirm: sites may block it).
+  ui.confirmText = h("p", { id: "duta-confirm" });
+  ui.confirmYes = h("button", {
+    type: "button", class: "danger", on: { click: forgetConversation }
+  });
+  ui.confirmNo = h("button", {
+    type: "button", on: { click: function () { closeConfirm(true); } }
+  });
+  ui.confirm = h("div", { class: "confirm", role: "group", "aria-labelledby": "duta-confirm",
+    hidden: "" }, [ui.confirmText, ui.confirmYes, ui.confirmNo]);
   ui.log = h("ol", { class: "log" });
   ui.input = h("textarea", { id: "duta-input", rows: "1", autocomplete: "off" });
   ui.inputLabel = h("label", { class: "sr", for: "duta-input" });
@@ -397,9 +445,9 @@
   }, [
     h("div", { class: "head" }, [
       h("div", { class: "brand" }, [ui.title, ui.sub]),
-      h("div", { class: "tools" }, [ui.langs, ui.reset, ui.close])
+      h("div", { class: "tools" }, [ui.langs, ui.reset, ui.forget, ui.close])
     ]),
-    ui.log, ui.form, ui.note, ui.live
+    ui.confirm, ui.log, ui.form, ui.note, ui.live
   ]);
   ui.root = h("div", { class: "root" }, [ui.launcher, ui.panel]);
   shadow.appendChild(ui.root);
@@ -408,6 +456,9 @@
 
   var waiting = false;
   var typingRow = null;
+  var adminTold = false;
+  // Where the panel covers the whole page (the max-width rule in CSS), it is a modal dialog.
+  var smallScreen = window.matchMedia ? window.matchMedia("(max-width: 480px)") : null;
 
   function applyStrings() {
     ui.root.setAttribute("lang", lang);
@@ -417,15 +468,17 @@
     ui.langButtons.forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.lang === lang));
     });
-    ui.reset.setAttribute("aria-label", t("newChat"));
-    ui.reset.title = t("newChat");
-    ui.close.setAttribute("aria-label", t("close"));
-    ui.close.title = t("close");
+    [[ui.reset, "newChat"], [ui.forget, "forget"], [ui.close, "close"], [ui.send, "send"]]
+      .forEach(function (pair) {
+        pair[0].setAttribute("aria-label", t(pair[1]));
+        pair[0].title = t(pair[1]);
+      });
+    ui.confirmText.textContent = t("forgetAsk");
+    ui.confirmYes.textContent = t("forgetYes");
+    ui.confirmNo.textContent = t("forgetNo");
     ui.log.setAttribute("aria-label", t("log"));
     ui.inputLabel.textContent = t("inputLabel");
     ui.input.placeholder = t("placeholder");
-    ui.send.setAttribute("aria-label", t("send"));
-    ui.send.title = t("send");
     ui.note.textContent = t("note");
   }
 
@@ -447,6 +500,40 @@
       if (user) ui.input.focus();
     } else if (user) {
       ui.launcher.focus();
+    }
+  }
+
+  function coversPage() {
+    return !!(smallScreen && smallScreen.matches);
+  }
+
+  function applyModal() {
+    if (coversPage()) ui.panel.setAttribute("aria-modal", "true");
+    else ui.panel.removeAttribute("aria-modal");
+  }
+
+  // The visible, enabled controls of the panel, in tab order (the DOM order: no tabindex is used).
+  function focusables() {
+    return Array.prototype.filter.call(
+      ui.panel.querySelectorAll("button, textarea, a[href]"),
+      function (el) { return !el.disabled && el.getClientRects().length > 0; }
+    );
+  }
+
+  // Tab and Shift+Tab go round inside the panel while it covers the page: the page behind it
+  // cannot be seen, so focus there would be lost.
+  function trapFocus(e) {
+    if (e.key !== "Tab" || !coversPage()) return;
+    var items = focusables();
+    if (!items.length) return;
+    var active = shadow.activeElement;
+    var at = items.indexOf(active);
+    if (e.shiftKey && at <= 0) {
+      e.preventDefault();
+      items[items.length - 1].focus();
+    } else if (!e.shiftKey && (at === items.length - 1 || at < 0)) {
+      e.preventDefault();
+      items[0].focus();
     }
   }
 
@@ -499,28 +586,48 @@
     return row;
   }
 
+  // An error under the message it belongs to; with "Send again" when retrying can help.
+  function errorRow(text, onRetry) {
+    var row = h("li", { class: "msg error" }, [document.createTextNode(String(text))]);
+    if (onRetry) {
+      row.appendChild(document.createTextNode(" "));
+      row.appendChild(h("button", {
+        type: "button", class: "chip", text: t("retry"), on: { click: onRetry }
+      }));
+    }
+    return row;
+  }
+
   // The whole transcript from storage; cheap at MAX_ITEMS and keeps one code path for page loads,
   // language switches and "new conversation".
   function render() {
     var items = loadState().items;
     ui.log.textContent = "";
     ui.log.appendChild(messageRow({ from: "bot", text: t("welcome"), lang: lang }));
-    items.forEach(function (item) { ui.log.appendChild(messageRow(item)); });
+    items.forEach(function (item) {
+      ui.log.appendChild(messageRow(item));
+      // A failed send is kept with its error, so after a reload it can still be sent again.
+      if (item.from === "user" && item.error) {
+        ui.log.appendChild(errorRow(item.error, item.retry ? function () { retry(item); } : null));
+      }
+    });
     var last = items[items.length - 1];
     if (!items.length) {
       ui.log.appendChild(repliesRow([{ title: t("menu"), payload: t("menuText") }]));
     } else if (last.from === "bot" && last.buttons && last.buttons.length && !waiting) {
       ui.log.appendChild(repliesRow(last.buttons));
     }
-    if (waiting) ui.log.appendChild(typingRow);
+    if (waiting && typingRow) ui.log.appendChild(typingRow);
     scrollDown();
   }
 
-  function setWaiting(on) {
+  // `quiet`: busy without the typing dots (deleting the conversation is not Duta typing).
+  function setWaiting(on, quiet) {
     waiting = on;
     ui.send.disabled = on;
+    ui.forget.disabled = on; // the answer on its way would land in the deleted conversation
     ui.log.setAttribute("aria-busy", String(on));
-    if (on) {
+    if (on && !quiet) {
       typingRow = h("li", { class: "msg bot typing" }, [
         h("span", { class: "dots", "aria-hidden": "true" }, [h("i"), h("i"), h("i")]),
         h("span", { class: "sr", text: t("typing") })
@@ -533,51 +640,68 @@
     }
   }
 
-  function showError(text, retry) {
-    var row = h("li", { class: "msg error" }, [document.createTextNode(text)]);
-    if (retry) {
-      row.appendChild(document.createTextNode(" "));
-      row.appendChild(h("button", {
-        type: "button", class: "chip", text: t("retry"),
-        on: { click: function () { row.remove(); post(retry); } }
-      }));
-    }
+  // Not stored: errors about no particular message, and notices.
+  function showRow(row, text) {
     ui.log.appendChild(row);
     scrollDown();
+    announce(text);
   }
 
+  function newItemId() {
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
+  }
+
+  // `shown` is the quick reply's title when `message` is its payload.
   function send(message, shown) {
     message = message.trim();
     if (!message || waiting) return;
-    addItem({ from: "user", text: shown || message });
+    var item = { from: "user", text: shown || message, id: newItemId() };
+    if (shown && shown !== message) item.send = message;
+    addItem(item);
     render();
-    post(message);
+    post(message, item.id);
   }
 
-  async function post(message) {
+  // The failed message moves to the end of the conversation and goes out again.
+  function retry(item) {
+    if (waiting) return;
+    var state = loadState();
+    state.items = state.items.filter(function (i) { return i.id !== item.id; });
+    saveState(state);
+    if (item.send) send(item.send, item.text);
+    else send(item.text);
+  }
+
+  function updateItem(id, change) {
+    var state = loadState();
+    state.items = state.items.filter(function (item) {
+      return item.id !== id || change(item) !== false;
+    });
+    saveState(state);
+  }
+
+  async function post(message, id) {
     var state = loadState();
     setWaiting(true);
-    var result = await request(state.sender, message);
+    var payload = { sender: state.sender, message: message, lang: lang };
+    var result = chatResult(await callApi(API_URL, payload));
     setWaiting(false);
     // "New conversation" was pressed while waiting: this answer belongs to the old one.
     if (loadState().sender !== state.sender) return render();
     if (result.error) {
-      if (result.restore) {
+      updateItem(id, function (item) {
         // Refused as it is (too long, say): out of the transcript, back into the box to edit.
-        var now = loadState();
-        var last = now.items[now.items.length - 1];
-        if (last && last.from === "user" && last.text === message) {
-          now.items.pop();
-          saveState(now);
-        }
-        if (!ui.input.value) {
-          ui.input.value = message;
-          grow();
-        }
+        if (result.restore) return false;
+        item.error = result.error;
+        item.retry = !!result.retry;
+      });
+      if (result.restore && !ui.input.value) {
+        ui.input.value = message;
+        grow();
       }
       render();
-      showError(result.error, result.retry ? message : null);
-      announce(result.error);
+      if (result.restore) showRow(errorRow(result.error, null), result.error);
+      else announce(result.error);
       return;
     }
     var texts = [];
@@ -594,22 +718,24 @@
     announce(t("bot") + " " + texts.join("\n"));
   }
 
-  async function request(sender, message) {
+  // POST JSON to the gateway: { status, body } when it answered, { failed } when it did not.
+  async function callApi(url, payload) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) controller.abort(); }, TIMEOUT_MS);
     var response;
     try {
-      response = await fetch(API_URL, {
+      response = await fetch(url, {
         method: "POST",
         mode: "cors",
         credentials: "omit", // no cookies: the sender id in the body is the whole identity
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, message: message, lang: lang }),
+        body: JSON.stringify(payload),
         signal: controller ? controller.signal : undefined
       });
     } catch (e) {
-      // A refused origin (CORS) also lands here: the browser hides the gateway's answer.
-      return { error: t(e && e.name === "AbortError" ? "timeout" : "offline"), retry: true };
+      if (e && e.name === "AbortError") return { failed: "timeout" };
+      // A refused origin (CORS) also lands here: the browser hides the gateway's 403.
+      return (await siteRefused()) ? refused() : { failed: "offline" };
     } finally {
       clearTimeout(timer);
     }
@@ -619,25 +745,105 @@
     } catch (e) {
       /* not JSON: a proxy's error page, say */
     }
-    if (response.ok && body && Array.isArray(body.messages)) return { body: body };
-    var status = response.status;
-    var err = body && body.error;
-    var text = err && typeof err.message === "string" && err.message ? err.message
-      : t(status === 403 ? "e403" : status === 413 ? "e413" : status === 429 ? "e429"
-        : status >= 500 ? "e5xx" : "e4xx");
+    var code = body && body.error && body.error.code;
+    if (response.status === 403 && code === "origin_not_allowed") return refused();
+    return { status: response.status, body: body };
+  }
+
+  // A simple GET (no preflight) whose 403 the gateway lets this site read (and only that).
+  async function siteRefused() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, PROBE_TIMEOUT_MS);
+    try {
+      var response = await fetch(PROBE_URL, {
+        mode: "cors", credentials: "omit", cache: "no-store",
+        signal: controller ? controller.signal : undefined
+      });
+      var body = await response.json();
+      return response.status === 403 && !!body && !!body.error &&
+        body.error.code === "origin_not_allowed";
+    } catch (e) {
+      return false; // really offline, or an older gateway
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function refused() {
+    if (!adminTold) {
+      adminTold = true;
+      // For the site's administrator: the visitor only sees that the site is not set up.
+      console.error("Duta widget: the gateway at " + new URL(script.src).origin + " refuses " +
+        "this site (" + location.origin + "). Add " + location.origin + " to the gateway's " +
+        "ALLOWED_ORIGINS (docs/widget.md).");
+    }
+    return { failed: "refused" };
+  }
+
+  function chatResult(answer) {
+    if (answer.failed) {
+      var key = answer.failed === "refused" ? "notSetUp" : answer.failed;
+      return { error: t(key), retry: answer.failed !== "refused" };
+    }
+    var status = answer.status;
+    var body = answer.body;
+    var ok = status >= 200 && status < 300;
+    if (ok && body && Array.isArray(body.messages)) return { body: body };
     return {
-      error: text,
+      error: errorText(answer, status === 403 ? "e403" : status === 413 ? "e413"
+        : status === 429 ? "e429" : status >= 500 ? "e5xx" : "e4xx"),
       retry: status === 429 || status >= 500,
       restore: status >= 400 && status < 500 && status !== 429 && status !== 403
     };
   }
 
+  // The gateway's own words (in the visitor's language) when it sent them, else ours.
+  function errorText(answer, key) {
+    var err = answer.body && answer.body.error;
+    return err && typeof err.message === "string" && err.message ? err.message : t(key);
+  }
+
   function newConversation() {
     saveState({ sender: newSenderId(), items: [] });
     ui.input.value = "";
+    closeConfirm(false);
     render();
     announce(t("newChatDone"));
     ui.input.focus();
+  }
+
+  function askForget() {
+    ui.confirm.hidden = false;
+    ui.confirmNo.focus(); // the safe choice first
+  }
+
+  function closeConfirm(user) {
+    ui.confirm.hidden = true;
+    if (user) ui.forget.focus();
+  }
+
+  // POST /api/forget; only once the gateway confirms is the local copy cleared (else it stays, so
+  // the visitor can try again) and a fresh conversation id started.
+  async function forgetConversation() {
+    if (waiting) return;
+    var sender = loadState().sender;
+    closeConfirm(false);
+    setWaiting(true, true);
+    var answer = await callApi(FORGET_URL, { sender: sender });
+    setWaiting(false);
+    if (answer.body && answer.body.forgotten === true) {
+      saveState({ sender: newSenderId(), items: [] });
+      ui.input.value = "";
+      render();
+      showRow(h("li", { class: "msg notice", text: t("forgetDone") }), t("forgetDone"));
+      ui.input.focus();
+      return;
+    }
+    var text = answer.failed ? t(answer.failed === "refused" ? "notSetUp" : "forgetFailed")
+      : errorText(answer, "forgetFailed");
+    render();
+    showRow(errorRow(text, null), text);
+    ui.forget.focus();
   }
 
   ui.form.addEventListener("submit", function (e) {
@@ -663,12 +869,19 @@
   }
   ui.input.addEventListener("input", grow);
 
+  ui.panel.addEventListener("keydown", trapFocus);
   ui.root.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && !ui.panel.hidden) {
       e.stopPropagation();
-      setOpen(false, true);
+      if (!ui.confirm.hidden) closeConfirm(true);
+      else setOpen(false, true);
     }
   });
+
+  if (smallScreen) {
+    if (smallScreen.addEventListener) smallScreen.addEventListener("change", applyModal);
+    else if (smallScreen.addListener) smallScreen.addListener(applyModal); // Safari < 14
+  }
 
   // Another tab of the same site added to the conversation: show it here too.
   window.addEventListener("storage", function (e) {
@@ -679,6 +892,7 @@
   });
 
   applyStrings();
+  applyModal();
   render();
   (document.body || document.documentElement).appendChild(host);
   // Still open after a navigation within the site (same tab), without stealing focus.

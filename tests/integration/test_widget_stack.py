@@ -78,8 +78,8 @@ def test_a_conversation_in_the_demo_widget(running_stack: RunningStack, tmp_path
         widget.launcher.wait_for()
         assert (widget.texts(".msg.user"), widget.bot_replies()) == transcript
 
-        # Markup typed by the user is text, and nothing runs: /demo sends no CSP that could
-        # hide an injected handler.
+        # Markup typed by the user is text, and nothing runs: /demo's strict CSP would block an
+        # injected handler, and the browser would report the violation.
         widget.page.goto(gateway + "/demo")
         widget.launcher.wait_for()
         widget.send("<img src=x onerror=alert(1)>")
@@ -89,7 +89,7 @@ def test_a_conversation_in_the_demo_widget(running_stack: RunningStack, tmp_path
         )
         assert widget.count("img") == 0
         widget.page.wait_for_timeout(500)  # a handler would fire as soon as the image fails
-        assert widget.dialogs == []
+        assert widget.dialogs == [] and widget.csp_violations() == []
         assert widget.page_errors == []
 
 
@@ -127,12 +127,14 @@ def test_a_site_not_in_allowed_origins_cannot_use_the_api(
                 gateway + "/api/chat",
             )
             assert outcome == "TypeError", "the browser must not let the page read an answer"
-            # The widget itself, pasted onto such a site, says it cannot get through.
+            # The widget itself, pasted onto such a site, says the site is not set up (it reads
+            # the gateway's refusal through its probe), with no retry, and tells the admin.
             widget.open()
             widget.send("hello")
             assert widget.errors_shown() == [
-                "Cannot reach Duta. Check your internet connection and try again. Send again"
+                "This site is not set up for Duta, so Duta cannot answer here."
             ]
+            assert any("ALLOWED_ORIGINS" in message for message in widget.console_errors)
 
         # What the browser sent, by hand: the preflight and the request itself are refused.
         body = {"sender": "intruder", "message": "halo", "lang": None}
@@ -155,3 +157,33 @@ def test_a_site_not_in_allowed_origins_cannot_use_the_api(
         allowed = post_json(gateway + "/api/chat", body | {"sender": "w-ok"}, {"Origin": gateway})
         assert allowed.status == 200
         assert allowed.headers["Access-Control-Allow-Origin"] == gateway
+
+
+def test_delete_my_conversation_erases_it_from_the_assistant(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    gateway = running_stack.config.gateway_url
+    with chromium(tmp_path / "profile") as context:
+        widget = Widget(context.new_page()).goto(gateway + "/demo")
+        widget.open()
+        with widget.page.expect_request("**/api/chat") as sent:
+            widget.send("Kapan ICDD diadakan?")
+        sender = json.loads(sent.value.post_data or "{}")["sender"]
+        assert _user_texts(running_stack, sender) == ["Kapan ICDD diadakan?"]
+
+        widget.page.get_by_role("button", name="Hapus percakapan saya").click()
+        with widget.page.expect_response("**/api/forget") as forgot:
+            widget.page.get_by_role("button", name="Hapus", exact=True).click()
+        assert forgot.value.status == 200 and forgot.value.json() == {"forgotten": True}
+        expect(widget.page.locator("duta-widget .notice")).to_contain_text("sudah dihapus")
+        assert widget.texts(".msg.user") == []
+        assert _user_texts(running_stack, sender) == [], "gone from Rasa's tracker store"
+        with widget.page.expect_request("**/api/chat") as again:
+            widget.send("halo")
+        assert json.loads(again.value.post_data or "{}")["sender"] != sender
+        assert widget.errors_shown() == [] and widget.page_errors == []
+
+
+def _user_texts(running_stack: RunningStack, sender: str) -> list[str]:
+    events = running_stack.tracker(f"api:{sender}").get("events") or []
+    return [event.get("text") for event in events if event.get("event") == "user"]

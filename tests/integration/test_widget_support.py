@@ -31,6 +31,8 @@ from bot.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The hardening tests' screenshots, looked at by a person once (docs/widget.md); not committed.
+SCREENSHOTS = ROOT / "tests" / "integration" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -51,7 +53,17 @@ PHONE: dict[str, Any] = {
 }
 
 # Reads the widget's shadow tree (Playwright's CSS locators pierce it too; this is for JS checks).
+# In wait_for_function, write an arrow function: Playwright evaluates a bare expression with eval,
+# which the demo pages' CSP (no 'unsafe-eval') forbids.
 SHADOW = "document.querySelector('duta-widget').shadowRoot"
+# Every page records the Content-Security-Policy violations it sees: under the demo's strict CSP,
+# markup a faulty widget injected (an inline handler, say) is blocked and shows up here.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__cspViolations.push(event.violatedDirective + " " + (event.sample || event.blockedURI));
+}, true);
+"""
 
 
 @contextlib.contextmanager
@@ -90,6 +102,10 @@ class Widget:
                 self.console_errors.append(message.text) if message.type == "error" else None
             ),
         )
+        self.page.add_init_script(RECORD_CSP_VIOLATIONS)
+
+    def csp_violations(self) -> list[str]:
+        return list(self.page.evaluate("window.__cspViolations || []"))
 
     def _dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -169,9 +185,9 @@ class Widget:
             )
         )
 
-    def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / name
+    def screenshot(self, name: str, folder: Path = ARTIFACTS) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
         self.page.screenshot(path=str(path))
         return path
 
