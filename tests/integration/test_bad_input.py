@@ -130,7 +130,8 @@ senders = st.one_of(valid_senders, valid_senders, valid_senders, st.text(max_siz
 langs = st.sampled_from([None, "id", "en", "EN", "fr", "", 1, ["id"]])
 
 
-@settings(settings.get_profile("duta-stack"))
+# With the bytes test and the channel's (test_channel_fuzz.py), over 2,000 examples a run.
+@settings(settings.get_profile("duta-stack"), max_examples=1000)
 @given(
     sender=senders,
     message=messages,
@@ -165,7 +166,7 @@ def test_any_json_payload_gets_an_answer_or_a_clear_error(
         }, body
 
 
-@settings(settings.get_profile("duta-stack"), max_examples=100)
+@settings(settings.get_profile("duta-stack"), max_examples=400)
 @given(
     body=st.one_of(
         st.binary(max_size=MAX_BODY_BYTES * 2),

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from actions.texts import say
-from bot.stack import Stack, StackConfig, free_port
+from bot.stack import APP_PYTHON, ROOT, Stack, StackConfig, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -291,6 +291,7 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
                 "DUTA_REDIS_HOST": "127.0.0.1",
                 "DUTA_REDIS_PORT": str(redis.port),
                 "DUTA_REDIS_PASSWORD": redis.password,
+                "DUTA_ADMIN_TOKEN": secrets.token_urlsafe(16),
                 "RATE_LIMIT_SENDER_PER_MIN": "0",
             },
         )
@@ -364,6 +365,36 @@ def test_one_conversation_alternating_between_servers_keeps_its_state_and_order(
     stored = scale_out.postgres.psql(f"SELECT count(*) FROM events WHERE sender_id = '{sender}'")
     assert int(stored) == len(events)
     assert "cmdstat_set:calls=" in scale_out.redis.command("INFO", "commandstats")
+
+
+def test_forget_and_purge_erase_conversations_in_postgresql(scale_out: ScaleOut) -> None:
+    """The privacy erasures work on the shared store too, whichever server does them."""
+    forgotten, old, recent = (f"priv-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    for user in (forgotten, old, recent):
+        assert scale_out.chat(user, "hello")[0] == 200
+
+    def rows(user: str) -> int:
+        sql = f"SELECT count(*) FROM events WHERE sender_id = 'api:{user}'"
+        return int(scale_out.postgres.psql(sql))
+
+    assert rows(forgotten) > 0
+    url = f"{scale_out.gateway.config.gateway_url}/api/forget"
+    assert _http_json(url, {"sender": forgotten}) == {"forgotten": True}
+    assert rows(forgotten) == 0 and rows(old) > 0
+
+    scale_out.postgres.psql(
+        f"UPDATE events SET timestamp = timestamp - 100 * 86400 WHERE sender_id = 'api:{old}'"
+    )
+    env = os.environ | {
+        "RASA_URL": ",".join(scale_out.rasa_urls),
+        "RASA_TOKEN": scale_out.main.config.rasa_token,
+    }
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "bot.privacy", "purge", "--days", "90"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert rows(old) == 0 and rows(recent) > 0
 
 
 def test_the_gateway_spreads_turns_over_both_servers_and_survives_one_going_down(
