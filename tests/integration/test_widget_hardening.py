@@ -80,7 +80,11 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
 
 
 def shot(widget: Widget, name: str) -> Path:
-    return widget.screenshot(name, SCREENSHOTS)
+    """The open panel only: small enough to keep in docs/img/ once checked."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    widget.panel.screenshot(path=str(path))
+    return path
 
 
 # ---- 2. a site not in ALLOWED_ORIGINS --------------------------------------------------------
