@@ -103,6 +103,11 @@ def _is_canonical(origin: str) -> bool:
 
 async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
     """on_response_prepare: the same headers on every answer the app makes, errors included."""
+    apply_security_headers(response)
+
+
+def apply_security_headers(response: web.StreamResponse) -> None:
+    """Also for answers made before routing (malformed HTTP), which the signal never sees."""
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
     # aiohttp's default is "Python/3.x aiohttp/3.x": no versions for scanners to match.
