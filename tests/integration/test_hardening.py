@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import time
@@ -261,3 +262,23 @@ def test_purge_erases_only_older_conversations(running_stack: RunningStack) -> N
     assert json.loads(done.stdout)["conversations"] >= 1
     assert tracker_rows(running_stack, f"api:{old}") == 0
     assert tracker_rows(running_stack, f"api:{recent}") > 0
+
+
+def test_slow_clients_are_timed_out(running_stack: RunningStack) -> None:
+    """Headers must arrive within the idle timeout, a body within its own (bot/__main__.py,
+    bot/chat_request.py): a client that trickles cannot hold a connection for good."""
+    port = running_stack.config.gateway_port
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as slow_headers:
+        slow_headers.sendall(b"POST /api/chat HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        assert slow_headers.recv(4096) == b"", "closed without an answer"
+        assert time.monotonic() - started < 30
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as slow_body:
+        slow_body.sendall(
+            b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Accept-Language: en\r\nContent-Length: 100\r\n\r\n{"sender": '
+        )
+        answer = slow_body.recv(65536)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), head
+        assert json.loads(body)["error"]["code"] == "request_timeout"

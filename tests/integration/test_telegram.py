@@ -12,6 +12,7 @@ import html
 import json
 import re
 import secrets
+import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -176,6 +177,33 @@ def test_reset_starts_a_new_conversation(running_stack: RunningStack, user: Tele
     assert said == ["Kapan ICDD diadakan?", "/restart"]
     after_restart = events[len(kinds) - kinds[::-1].index("restart") :]
     assert not any(e["event"] == "user" for e in after_restart)
+
+
+def test_forget_erases_the_conversation_after_a_confirmation(
+    running_stack: RunningStack, user: TelegramUser
+) -> None:
+    user.send("Kapan ICDD diadakan?")
+    user.replies(count_at_least(1))
+    rows = f"SELECT count(*) FROM events WHERE sender_id = 'tg:{user.chat_id}'"
+
+    def stored() -> int:
+        with sqlite3.connect(running_stack.config.tracker_db) as db:
+            return db.execute(rows).fetchone()[0]
+
+    assert stored() > 0
+    user.command("/forget")
+    [ask] = user.replies(with_buttons)
+    assert ask["text"] == tg_text("forget_confirm", "id")
+    user.press(ask, tg_text("forget_no", "id"))
+    [kept] = user.replies(count_at_least(1), settle=1.0)
+    assert kept["text"] == tg_text("forget_kept", "id") and stored() > 0
+
+    user.command("/forget")
+    [ask] = user.replies(with_buttons)
+    user.press(ask, tg_text("forget_yes", "id"))
+    [done] = user.replies(count_at_least(1), settle=1.0)
+    assert done["text"] == tg_text("forget_done", "id")
+    assert stored() == 0
 
 
 @pytest.mark.parametrize(
