@@ -1,8 +1,9 @@
 """Which language (id/en) a user turn is in.
 
-Order, per docs/architecture.md: an explicit switch request; else the language of the text
-itself; else the channel's hint (Telegram language_code, the widget page's lang); else the
-previous turn's language; else Indonesian.
+Order, per docs/architecture.md: an explicit switch request; else the user's standing choice
+(Telegram's /lang), which holds until they ask for another; else the language of the text itself;
+else the channel's hint (Telegram language_code, the widget page's lang); else the previous turn's
+language; else Indonesian.
 """
 
 from __future__ import annotations
@@ -59,12 +60,15 @@ def resolve_language(
     hint: Any,
     previous: Any,
     detect: Detector,
+    choice: Any = None,
 ) -> str:
     """The language to answer this turn in."""
     text = text or ""
     switch = requested_switch(text, intent, entities, normalise(previous))
     if switch:
         return switch
+    if chosen := normalise(choice):
+        return chosen
     # Button payloads ("/ask_visa") carry no evidence of the user's language.
     detected = None if text.startswith("/") else normalise(detect(text))
     return detected or normalise(hint) or normalise(previous) or DEFAULT_LANGUAGE

@@ -32,6 +32,7 @@ class ValidateSlotMappings(ValidationAction):
             intent=(message.get("intent") or {}).get("name"),
             entities=message.get("entities") or [],
             hint=metadata.get("language"),
+            choice=metadata.get("language_choice"),
             previous=tracker.get_slot("language"),
             detect=detect_language,
         )

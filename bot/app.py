@@ -9,9 +9,10 @@ import aiohttp
 from aiohttp import web
 
 from bot import middlewares
-from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat import chat, forget
 from bot.config import Settings
+from bot.feedback import FeedbackBox
 from bot.health import health
 from bot.logging_setup import PSEUDONYMIZER, Pseudonymizer
 from bot.privacy import retention_task
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[PSEUDONYMIZER] = Pseudonymizer(settings.log_salt)
     app[SENDER_LIMITER] = RateLimiter(settings.sender_rate_per_min)
+    app[FEEDBACK] = FeedbackBox(settings.feedback_file)
     app.cleanup_ctx.append(_upstream_client)
     app.cleanup_ctx.append(retention_task)
     app.router.add_post("/api/chat", chat)

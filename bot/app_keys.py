@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.config import Settings
+from bot.feedback import FeedbackBox
 from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
 RASA_CLIENT = web.AppKey("rasa_client", RasaClient)
 SENDER_LIMITER = web.AppKey("sender_limiter", RateLimiter)
+FEEDBACK = web.AppKey("feedback", FeedbackBox)

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from yarl import URL
@@ -50,6 +51,8 @@ class Settings:
     log_level: str
     # Conversations whose last message is older are erased (docs/privacy.md); 0 keeps them.
     retention_days: int
+    # What users send with /feedback, one JSON line each (bot/feedback.py).
+    feedback_file: Path
     # Secrets: never shown by repr(), so a logged Settings cannot leak them.
     rasa_token: str | None = field(repr=False)
     log_salt: str | None = field(repr=False)
@@ -102,6 +105,7 @@ class Settings:
             health_timeout=env.parse("HEALTH_TIMEOUT_SECONDS", 3.0, _positive_float),
             log_level=env.parse("LOG_LEVEL", "INFO", _log_level),
             retention_days=env.parse("DUTA_RETENTION_DAYS", 90, _int_at_least(0)),
+            feedback_file=env.parse("DUTA_FEEDBACK_FILE", "var/feedback.jsonl", Path),
             rasa_token=env.optional("RASA_TOKEN"),
             log_salt=env.optional("LOG_SALT"),
             admin_token=env.optional("DUTA_ADMIN_TOKEN"),

@@ -58,6 +58,10 @@ def malformed_request_error(
     code = "bad_request" if status == HTTPStatus.BAD_REQUEST else "http_error"
     language = i18n.choose_language(accept_language=request.headers.get("Accept-Language"))
     response = json_error(status, code, language)
+    # Built before routing, so the app's response signal never sees it: the same headers here.
+    from bot.middlewares import apply_security_headers  # middlewares imports this module
+
+    apply_security_headers(response)
     response.force_close()
     return response
 

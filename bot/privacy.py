@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.app_keys import RASA_CLIENT, SETTINGS
+from bot.app_keys import FEEDBACK, RASA_CLIENT, SETTINGS
 from bot.config import ConfigError, Settings
 from bot.logging_setup import fields
 from bot.rasa_client import RasaClient, UpstreamError
@@ -55,6 +55,8 @@ async def _purge_forever(app: web.Application, days: int) -> None:
         except UpstreamError as error:
             # Rasa may be restarting: the next round tries again.
             log.warning("purge failed", extra=fields(error=str(error)))
+        dropped = await asyncio.to_thread(app[FEEDBACK].purge, days)
+        log.info("old feedback erased", extra=fields(days=days, entries=dropped))
         await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 

@@ -100,6 +100,8 @@ class StackConfig:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             GATEWAY_PORT=str(self.gateway_port),
             DUTA_TRACKER_DB=str(self.tracker_db),
+            # Beside the conversations: a private stack keeps its users' feedback to itself.
+            DUTA_FEEDBACK_FILE=str(self.tracker_db.parent / "feedback.jsonl"),
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)

@@ -1,9 +1,10 @@
 """Telegram's side of a conversation: a text in, Rasa's answer out as Telegram messages.
 
 Everything goes through the gateway's `RasaClient` and `render.Reply`, like /api/chat: the Rasa
-sender is "tg:<chat id>" (one conversation per chat, a group's shared by its members), the
-metadata names the channel and the language hint (the user's /lang choice, else Telegram's
-language_code). The rate limit counts per user, so one member cannot silence a group.
+sender is one person's conversation (`state.Conversation`: a private chat, or one member of a
+group in one forum topic, so members never answer each other's forms), the metadata names the
+channel, the language hint (Telegram's language_code) and the user's /lang choice. The rate limit
+counts turns per user, so one member cannot silence a group.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, User
 
 from bot.chat_request import clean_message
+from bot.feedback import FeedbackBox
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, text
 from bot.logging_setup import Pseudonymizer, fields
 from bot.rasa_client import (
@@ -34,12 +36,14 @@ from bot.render import Button, Reply, apology, render_rasa_output
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.formatting import render_message
 from bot.telegram.session import typing
-from bot.telegram.state import ChatMemory, language_from_code
+from bot.telegram.state import ChatMemory, Conversation, Waiting, language_from_code
 from knowledge.language import detect_language
 
 CHANNEL = "telegram"
 # Rasa intents the commands stand for (domain.yml); `restart` is one of Rasa's own.
 MENU_PAYLOAD = "/help"
+BURST_QUIET_SECONDS = 0.8
+BURST_MAX_WAIT_SECONDS = 5.0
 log = logging.getLogger("bot.telegram")
 
 
@@ -59,71 +63,122 @@ class Connector:
     chats: ChatMemory
     max_message_chars: int
     part_chars: int
+    # Messages that come while an answer is being made wait until none has come for this long,
+    # then are answered together, as one turn: a burst gets one answer, not one per message.
+    # /feedback goes here; /privacy names how long conversations are kept.
+    feedback: FeedbackBox | None = None
+    retention_days: int = 0
+    burst_quiet_seconds: float = BURST_QUIET_SECONDS
 
-    def chat_hash(self, chat_id: int) -> str:
-        return self.pseudonymize(sender(chat_id))
+    def chat_hash(self, conversation: Conversation) -> str:
+        return self.pseudonymize(conversation.sender)
 
-    def hint(self, chat_id: int, user: User | None) -> Language | None:
-        """The language hint sent to Rasa, which prefers the language of the text itself."""
-        return self.chats.choice(chat_id) or language_from_code(_code(user))
+    def hint(self, conversation: Conversation, user: User | None) -> Language | None:
+        """The language hint sent to Rasa (a /lang choice is sent as a choice, see _metadata)."""
+        return self.chats.choice(conversation) or language_from_code(_code(user))
 
-    def own_language(self, chat_id: int, user: User | None, said: str | None = None) -> Language:
+    def own_language(
+        self, conversation: Conversation, user: User | None, said: str | None = None
+    ) -> Language:
         """For the connector's own words: the chat's language as last known, else a guess."""
         return (
-            self.chats.choice(chat_id)
-            or self.chats.language(chat_id)
+            self.chats.choice(conversation)
+            or self.chats.language(conversation)
             or language_from_code(_code(user))
             or (as_language(detect_language(said)) if said else None)
             or DEFAULT_LANGUAGE
         )
 
-    async def converse(self, bot: Bot, chat_id: int, user: User | None, said: str) -> None:
-        """A user's text (or button payload) through Rasa, answered in the chat."""
+    async def converse(
+        self,
+        bot: Bot,
+        conversation: Conversation,
+        user: User | None,
+        said: str,
+        message_id: int | None = None,
+    ) -> None:
+        """A user's text through Rasa, answered in the chat.
+
+        What arrives while an answer is being made waits, and is then answered once, as one
+        turn (the texts joined), as a reply to the last of them.
+        """
         said = clean_message(said)
-        if not said or not await self.admit(bot, chat_id, user, said):
+        if not said:
             return
         if len(said) > self.max_message_chars:
-            language = self.own_language(chat_id, user, said)
+            language = self.own_language(conversation, user, said)
             notice = text("message_too_long", language, max_chars=self.max_message_chars)
-            await self.say(bot, chat_id, notice)
+            await self.say(bot, conversation, notice, reply_to=message_id)
             return
-        async with self.chats.lock(chat_id):
-            async with typing(bot, chat_id):
-                reply = await self.ask(chat_id, user, said)
-            await self.send_reply(bot, chat_id, reply)
+        if not self.chats.wait(conversation, Waiting(said, message_id)):
+            return  # the call answering this conversation takes it with the next turn
+        quiet = 0.0  # the first message is answered at once
+        async with self.chats.lock(conversation):
+            while batch := await self.chats.take(conversation, quiet, BURST_MAX_WAIT_SECONDS):
+                quiet = self.burst_quiet_seconds
+                turn = self._joined(batch)
+                last_id = batch[-1].message_id
+                if not await self.admit(bot, conversation, user, turn, reply_to=last_id):
+                    continue
+                async with typing(bot, conversation.chat_id, conversation.thread_id):
+                    reply = await self.ask(conversation, user, turn)
+                self.chats.remember_message(conversation, last_id)
+                await self.send_reply(bot, conversation, reply, reply_to=last_id)
 
-    async def admit(self, bot: Bot, chat_id: int, user: User | None, said: str = "") -> bool:
+    def _joined(self, batch: list[Waiting]) -> str:
+        """The texts of a burst as one turn, the latest kept when together they are too long."""
+        kept: list[str] = []
+        for waiting in reversed(batch):
+            if len("\n".join([waiting.text, *kept])) > self.max_message_chars:
+                break
+            kept.insert(0, waiting.text)
+        return "\n".join(kept)
+
+    async def admit(
+        self,
+        bot: Bot,
+        conversation: Conversation,
+        user: User | None,
+        said: str = "",
+        reply_to: int | None = None,
+    ) -> bool:
         """False (after a polite notice, at most one a minute) while the user is over the limit."""
-        key = f"tg:user:{user.id if user else chat_id}"
+        key = f"tg:user:{user.id if user else conversation.chat_id}"
         wait = self.limiter.take(key)
         if not wait:
             return True
-        log.info("rate limited", extra=fields(by="telegram_user", chat=self.chat_hash(chat_id)))
+        log.info(
+            "rate limited", extra=fields(by="telegram_user", chat=self.chat_hash(conversation))
+        )
         if not self.notices.take(key):
-            language = self.own_language(chat_id, user, said)
+            language = self.own_language(conversation, user, said)
             notice = text("rate_limited", language, retry_after=retry_after_seconds(wait))
-            await self.say(bot, chat_id, notice)
+            await self.say(bot, conversation, notice, reply_to=reply_to)
         return False
 
-    async def ask(self, chat_id: int, user: User | None, said: str) -> Reply:
+    async def ask(self, conversation: Conversation, user: User | None, said: str) -> Reply:
         """Rasa's reply; an apology in the user's language when Rasa cannot answer."""
         started = time.monotonic()
-        chat = self.chat_hash(chat_id)
-        hint = self.hint(chat_id, user)
+        chat = self.chat_hash(conversation)
         log.debug("telegram message", extra=fields(chat=chat, text=said))
+        metadata = _metadata(self.hint(conversation, user), self.chats.choice(conversation))
         try:
-            output = await self.rasa.send(sender(chat_id), said, _metadata(hint))
+            output = await self.rasa.send(conversation.sender, said, metadata)
         except UpstreamError as error:
             log.warning(
                 "telegram message failed upstream",
                 extra=fields(chat=chat, error=str(error), latency_ms=_ms_since(started)),
             )
-            return apology(_apology_key(error), self.own_language(chat_id, user, said))
+            return apology(_apology_key(error), self.own_language(conversation, user, said))
         if not output:
             # Rasa answers an empty list when an action failed: likely the action server is down.
             log.warning("rasa returned no messages", extra=fields(chat=chat))
-        reply = render_rasa_output(output, self.own_language(chat_id, user, said))
-        self.chats.remember_language(chat_id, reply.language)
+        reply = render_rasa_output(output, self.own_language(conversation, user, said))
+        self.chats.remember_language(conversation, reply.language)
+        if (choice := self.chats.choice(conversation)) and reply.language != choice:
+            # Rasa answered in another language than the choice only because the user asked
+            # for it in words ("answer in English"): that is the new choice.
+            self.chats.choose(conversation, reply.language)
         log.info(
             "telegram answered",
             extra=fields(
@@ -136,41 +191,45 @@ class Connector:
         )
         return reply
 
-    async def reset(self, chat_id: int, user: User | None) -> Language:
+    async def reset(self, conversation: Conversation, user: User | None) -> Language:
         """Rasa's /restart: the conversation starts afresh (slots and dialogue state)."""
-        language = self.own_language(chat_id, user)
-        metadata = _metadata(self.hint(chat_id, user))
-        async with self.chats.lock(chat_id):
-            await self.rasa.send(sender(chat_id), RESTART_PAYLOAD, metadata)
-            self.chats.forget(chat_id)
-        log.info("telegram conversation reset", extra=fields(chat=self.chat_hash(chat_id)))
+        language = self.own_language(conversation, user)
+        metadata = _metadata(self.hint(conversation, user), None)
+        async with self.chats.lock(conversation):
+            await self.rasa.send(conversation.sender, RESTART_PAYLOAD, metadata)
+            self.chats.forget(conversation)
+        log.info("telegram conversation reset", extra=fields(chat=self.chat_hash(conversation)))
         return language
 
-    async def forget(self, chat_id: int) -> None:
-        """Erase this chat's conversation from the tracker store ("forget me")."""
-        async with self.chats.lock(chat_id):
-            await self.rasa.forget(sender(chat_id))
-            self.chats.forget(chat_id)
-        log.info("telegram conversation erased", extra=fields(chat=self.chat_hash(chat_id)))
+    async def forget(self, conversation: Conversation) -> None:
+        """Erase this conversation from the tracker store ("forget me")."""
+        async with self.chats.lock(conversation):
+            await self.rasa.forget(conversation.sender)
+            self.chats.forget(conversation)
+        log.info("telegram conversation erased", extra=fields(chat=self.chat_hash(conversation)))
 
-    async def send_reply(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+    async def send_reply(
+        self, bot: Bot, conversation: Conversation, reply: Reply, reply_to: int | None = None
+    ) -> None:
         for message in reply.messages:
             for part in render_message(message, reply.language, self.part_chars):
-                sent = await self._send(bot, chat_id, part.html, self.keyboard(part.buttons))
-                if not sent:
+                markup = self.keyboard(part.buttons)
+                if not await self._send(bot, conversation, part.html, markup, reply_to):
                     return
+                reply_to = None  # the first part answers the message; the rest follow it
 
     async def say(
         self,
         bot: Bot,
-        chat_id: int,
+        conversation: Conversation,
         plain: str,
         buttons: list[Button] | None = None,
         own: bool = False,
+        reply_to: int | None = None,
     ) -> None:
         """The connector's own words (plain text; escaped for HTML parse mode)."""
         markup = self.keyboard(buttons, own)
-        await self._send(bot, chat_id, html.escape(plain, quote=False), markup)
+        await self._send(bot, conversation, html.escape(plain, quote=False), markup, reply_to)
 
     def keyboard(
         self, buttons: list[Button] | None, own: bool = False
@@ -185,24 +244,41 @@ class Connector:
         return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
     async def _send(
-        self, bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None
+        self,
+        bot: Bot,
+        conversation: Conversation,
+        body: str,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: int | None,
     ) -> bool:
+        # In a group, an answer says whom it is for by replying to their message.
+        in_group = conversation.user_id is not None
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if in_group and reply_to is not None
+            else None
+        )
         try:
-            await bot.send_message(chat_id=chat_id, text=body, reply_markup=markup)
+            await bot.send_message(
+                chat_id=conversation.chat_id,
+                message_thread_id=conversation.thread_id,
+                text=body,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
         except TelegramForbiddenError:
             # Blocked by the user, or removed from the group: nobody to answer.
-            log.info("telegram chat unreachable", extra=fields(chat=self.chat_hash(chat_id)))
+            log.info("telegram chat unreachable", extra=fields(chat=self.chat_hash(conversation)))
             return False
         return True
 
 
-def sender(chat_id: int) -> str:
-    """Namespaced, so a widget user cannot write into a Telegram conversation."""
-    return f"tg:{chat_id}"
-
-
-def _metadata(hint: Language | None) -> dict[str, Any]:
-    return {"channel": CHANNEL, "language": hint}
+def _metadata(hint: Language | None, choice: Language | None) -> dict[str, Any]:
+    """`language_choice`: the user's /lang choice, which Rasa keeps until the user asks again."""
+    metadata: dict[str, Any] = {"channel": CHANNEL, "language": hint}
+    if choice is not None:
+        metadata["language_choice"] = choice
+    return metadata
 
 
 def _code(user: User | None) -> str | None:

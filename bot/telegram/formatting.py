@@ -25,6 +25,14 @@ _BREAKS = (
 )
 
 
+# Replies written for every channel say: type "menu". On Telegram the word is a command.
+_TYPED_MENU = re.compile(r'["“]menu["”]', re.IGNORECASE)
+
+
+def telegram_wording(text: str) -> str:
+    return _TYPED_MENU.sub("/menu", text)
+
+
 @dataclass
 class Part:
     """One Telegram message: HTML text and the buttons under it."""
@@ -101,7 +109,7 @@ def render_message(
     message: Message, language: Language, limit: int = TELEGRAM_MAX_CHARS
 ) -> list[Part]:
     """The message's text in parts, its sources after the text, its buttons under the last part."""
-    texts = split_text(message.text, limit) or [""]
+    texts = split_text(telegram_wording(message.text), limit) or [""]
     htmls = [html.escape(t, quote=False) for t in texts]
     lengths = [tg_len(t) for t in texts]
     if message.sources:

@@ -19,7 +19,7 @@ from aiogram.types import BotCommand, Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
 from bot.i18n import LANGUAGES
 from bot.logging_setup import PSEUDONYMIZER, fields
@@ -40,7 +40,7 @@ MAX_UPDATE_BYTES = 1024 * 1024
 MAX_CONCURRENT_UPDATES = 32
 POLLING_TIMEOUT_SECONDS = 30
 MAX_RETRY_DELAY_SECONDS = 60.0
-COMMANDS = ("start", "menu", "lang", "reset", "forget", "help")
+COMMANDS = ("start", "menu", "lang", "reset", "help", "privacy", "forget", "feedback", "about")
 
 
 class TelegramService:
@@ -67,6 +67,8 @@ class TelegramService:
             chats=ChatMemory(),
             max_message_chars=self.settings.max_message_chars,
             part_chars=self.settings.telegram_message_max_chars,
+            feedback=app[FEEDBACK],
+            retention_days=self.settings.retention_days,
         )
         self._spawn(self._set_webhook() if self.webhook_mode else self._poll())
         log.info(

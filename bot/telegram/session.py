@@ -117,9 +117,9 @@ def create_bot(settings: Settings) -> Bot:
 
 
 @contextlib.asynccontextmanager
-async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
     """Shows "typing…" in the chat while the block runs; a failure to show it changes nothing."""
-    task = asyncio.create_task(_keep_typing(bot, chat_id))
+    task = asyncio.create_task(_keep_typing(bot, chat_id, thread_id))
     try:
         yield
     finally:
@@ -128,10 +128,12 @@ async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
             await task
 
 
-async def _keep_typing(bot: Bot, chat_id: int) -> None:
+async def _keep_typing(bot: Bot, chat_id: int, thread_id: int | None) -> None:
     while True:
         try:
-            await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+            await bot.send_chat_action(
+                chat_id=chat_id, action=ChatAction.TYPING, message_thread_id=thread_id
+            )
         except Exception as error:  # cosmetic: never worth failing an answer
             # The tests' emulator answers sendChatAction with an error, as may a busy Telegram.
             log.debug("typing action failed", extra=fields(error=type(error).__name__))

@@ -1,69 +1,161 @@
-"""What the connector remembers per chat, in memory and bounded: language and a lock.
+"""What the connector remembers per conversation, in memory and bounded.
 
-Conversations themselves live in Rasa's tracker store; this is only what saves a round trip
-(the language for the connector's own words) and what keeps one chat's answers in order.
+A conversation is one person's: a private chat, or one member of a group (in one forum topic).
+Conversations themselves live in Rasa's tracker store; this is only what saves a round trip (the
+language for the connector's own words, the user's /lang choice), what keeps one conversation's
+answers in order, the messages that arrived while an answer was being made (answered together as
+one turn), and the last message answered (an edit of it is a correction; an edit of an older one
+is not answered again).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.i18n import Language
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# A flood keeps at most this many waiting messages per conversation; older ones are dropped.
+MAX_WAITING_MESSAGES = 20
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Who Duta is talking to. `user_id` is set in groups only, `thread_id` in forum topics."""
+
+    chat_id: int
+    user_id: int | None = None
+    thread_id: int | None = None
+
+    @property
+    def sender(self) -> str:
+        """Rasa's sender id: "tg:<chat>" for a private chat, else with topic and member."""
+        parts = [f"tg:{self.chat_id}"]
+        if self.thread_id is not None:
+            parts.append(f"t{self.thread_id}")
+        if self.user_id is not None:
+            parts.append(f"u{self.user_id}")
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A message not answered yet."""
+
+    text: str
+    message_id: int | None
+
+
+@dataclass
+class _Backlog:
+    messages: list[Waiting] = field(default_factory=list)
+    draining: bool = False
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class ChatMemory:
     def __init__(self, capacity: int = 50_000) -> None:
         self._capacity = capacity
         # The conversation's language as Rasa last reported it.
-        self._language: OrderedDict[int, Language] = OrderedDict()
-        # The user's /lang choice: the hint sent to Rasa instead of Telegram's language_code.
-        self._choice: OrderedDict[int, Language] = OrderedDict()
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._language: OrderedDict[Conversation, Language] = OrderedDict()
+        # The user's /lang choice: it holds until the user chooses again.
+        self._choice: OrderedDict[Conversation, Language] = OrderedDict()
+        # The id of the last message answered, for edits.
+        self._last_message: OrderedDict[Conversation, int] = OrderedDict()
+        self._locks: dict[Conversation, tuple[asyncio.Lock, int]] = {}
+        self._backlogs: dict[Conversation, _Backlog] = {}
 
-    def language(self, chat_id: int) -> Language | None:
-        return self._language.get(chat_id)
+    def language(self, conversation: Conversation) -> Language | None:
+        return self._language.get(conversation)
 
-    def choice(self, chat_id: int) -> Language | None:
-        return self._choice.get(chat_id)
+    def choice(self, conversation: Conversation) -> Language | None:
+        return self._choice.get(conversation)
 
-    def remember_language(self, chat_id: int, language: Language) -> None:
-        _put(self._language, chat_id, language, self._capacity)
+    def remember_language(self, conversation: Conversation, language: Language) -> None:
+        _put(self._language, conversation, language, self._capacity)
 
-    def choose(self, chat_id: int, language: Language) -> None:
-        _put(self._choice, chat_id, language, self._capacity)
-        self.remember_language(chat_id, language)
+    def choose(self, conversation: Conversation, language: Language) -> None:
+        _put(self._choice, conversation, language, self._capacity)
+        self.remember_language(conversation, language)
 
-    def forget(self, chat_id: int) -> None:
-        self._language.pop(chat_id, None)
-        self._choice.pop(chat_id, None)
+    def last_message(self, conversation: Conversation) -> int | None:
+        return self._last_message.get(conversation)
+
+    def remember_message(self, conversation: Conversation, message_id: int | None) -> None:
+        if message_id is not None:
+            _put(self._last_message, conversation, message_id, self._capacity)
+
+    def forget(self, conversation: Conversation) -> None:
+        self._language.pop(conversation, None)
+        self._choice.pop(conversation, None)
+        self._last_message.pop(conversation, None)
+
+    def wait(self, conversation: Conversation, message: Waiting) -> bool:
+        """Queue a message; True when the caller is to answer the queue (nobody else is)."""
+        backlog = self._backlogs.setdefault(conversation, _Backlog())
+        backlog.messages = [*backlog.messages, message][-MAX_WAITING_MESSAGES:]
+        backlog.arrived.set()
+        if backlog.draining:
+            return False
+        backlog.draining = True
+        return True
+
+    async def take(self, conversation: Conversation, quiet: float, at_most: float) -> list[Waiting]:
+        """Everything waiting, once no new message came for `quiet` seconds (at most `at_most`).
+
+        Empty when there is nothing left: the caller stops answering and the next message to
+        arrive makes its own caller the one who answers.
+        """
+        backlog = self._backlogs.get(conversation)
+        if backlog is None or not backlog.messages:
+            self._backlogs.pop(conversation, None)
+            return []
+        if quiet > 0:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + at_most
+            while (left := deadline - loop.time()) > 0:
+                backlog.arrived.clear()
+                try:
+                    await asyncio.wait_for(backlog.arrived.wait(), min(quiet, left))
+                except TimeoutError:
+                    break
+        taken, backlog.messages = backlog.messages, []
+        return taken
+
+    def waiting(self) -> int:
+        return sum(len(b.messages) for b in self._backlogs.values())
 
     @asynccontextmanager
-    async def lock(self, chat_id: int) -> AsyncIterator[None]:
-        """One answer at a time per chat, in arrival order (asyncio.Lock wakes waiters FIFO).
+    async def lock(self, conversation: Conversation) -> AsyncIterator[None]:
+        """One answer at a time per conversation, in arrival order (asyncio.Lock is FIFO).
 
         Without it, two quick messages could be answered in the wrong order. A lock lives only
         while someone holds or waits for it, so the map stays as small as the chats in flight.
         """
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
+        lock, users = self._locks.get(conversation, (asyncio.Lock(), 0))
+        self._locks[conversation] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            lock, users = self._locks[chat_id]
+            lock, users = self._locks[conversation]
             if users == 1:
-                del self._locks[chat_id]
+                del self._locks[conversation]
             else:
-                self._locks[chat_id] = (lock, users - 1)
+                self._locks[conversation] = (lock, users - 1)
 
     def locks_in_use(self) -> int:
         return len(self._locks)
 
 
-def _put(store: OrderedDict[int, Language], key: int, value: Language, capacity: int) -> None:
+def _put(store: OrderedDict[K, V], key: K, value: V, capacity: int) -> None:
     store[key] = value
     store.move_to_end(key)
     while len(store) > capacity:

@@ -25,7 +25,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "• /menu — topik utama\n"
         "• /lang id atau /lang en — bahasa jawaban\n"
         "• /reset — mulai percakapan baru\n"
-        "• /forget — hapus percakapan Anda dari server Duta\n"
+        "• /forget — hapus percakapan Anda dari server Duta · /privacy — data yang disimpan\n"
+        "• /feedback — kirim saran · /about — tentang Duta\n"
         "Saya hanya membaca teks. Dalam grup, sebut @{username} atau balas pesan saya.\n"
         "Dalam keadaan darurat di luar negeri, hubungi KBRI/KJRI terdekat.",
         "en": "How to use Duta:\n"
@@ -33,7 +34,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "• /menu — the main topics\n"
         "• /lang en or /lang id — the language of the answers\n"
         "• /reset — start a new conversation\n"
-        "• /forget — erase your conversation from Duta's server\n"
+        "• /forget — erase your conversation from Duta's server · /privacy — what is stored\n"
+        "• /feedback — send a suggestion · /about — about Duta\n"
         "I read text only. In a group, mention @{username} or reply to my message.\n"
         "In an emergency abroad, contact the nearest Indonesian embassy or consulate.",
     },
@@ -76,13 +78,54 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "id": "Baik, percakapan Anda tidak dihapus.",
         "en": "All right, your conversation was not erased.",
     },
-    "forget_private_only": {
-        "id": "Untuk menghapus percakapan, kirim /forget dalam chat pribadi dengan saya.",
-        "en": "To erase a conversation, send /forget in a private chat with me.",
-    },
     "button_expired": {
-        "id": "Tombol ini sudah tidak berlaku. Ketik /menu untuk melihat topik.",
-        "en": "This button has expired. Type /menu to see the topics.",
+        "id": "Tombol itu sudah tidak berlaku. Berikut topik yang bisa saya bantu:",
+        "en": "That button has expired. Here are the topics I can help with:",
+    },
+    "unknown_command": {
+        "id": "Perintah itu tidak saya kenal.",
+        "en": "I don't know that command.",
+    },
+    "about": {
+        "id": "Duta adalah asisten informasi Kementerian Luar Negeri RI (Kemlu) tentang visa, "
+        "aplikasi Safe Travel, paspor dan layanan konsuler, serta diplomasi digital. Jawaban "
+        "saya berasal dari FAQ dan dokumen Kemlu serta sumber resmi lain, selalu dengan sumber "
+        "dan tanggalnya; aturan bisa berubah, jadi pastikan di situs resmi yang saya sebut. Saya "
+        "bukan petugas: untuk urusan resmi dan keadaan darurat, hubungi KBRI/KJRI terdekat.",
+        "en": "Duta is the information assistant of Indonesia's Ministry of Foreign Affairs "
+        "(Kemlu) for visas, the Safe Travel app, passports and consular services, and digital "
+        "diplomacy. My answers come from Kemlu's FAQs and documents and other official sources, "
+        "always with their source and date; rules can change, so check the official site I "
+        "name. I am not an officer: for official matters and emergencies, contact the nearest "
+        "Indonesian embassy or consulate.",
+    },
+    "privacy": {
+        "id": "Yang saya simpan: pesan Anda dan jawaban saya dalam percakapan ini, di server "
+        "Duta, agar saya bisa mengikuti percakapan. Percakapan dihapus otomatis setelah "
+        "{days} hari tanpa pesan baru. Kirim /forget untuk menghapusnya sekarang. Log server "
+        "tidak memuat isi pesan Anda, dan tidak ada yang dibagikan ke pihak lain.",
+        "en": "What I keep: your messages and my answers in this conversation, on Duta's "
+        "server, so I can follow the conversation. A conversation is erased automatically after "
+        "{days} days without a new message. Send /forget to erase it now. Server logs hold no "
+        "message text, and nothing is shared with anyone else.",
+    },
+    "privacy_no_retention": {
+        "id": "Yang saya simpan: pesan Anda dan jawaban saya dalam percakapan ini, di server "
+        "Duta, agar saya bisa mengikuti percakapan. Kirim /forget untuk menghapusnya. Log server "
+        "tidak memuat isi pesan Anda, dan tidak ada yang dibagikan ke pihak lain.",
+        "en": "What I keep: your messages and my answers in this conversation, on Duta's "
+        "server, so I can follow the conversation. Send /forget to erase it. Server logs hold no "
+        "message text, and nothing is shared with anyone else.",
+    },
+    "feedback_usage": {
+        "id": "Tulis saran atau keluhan Anda setelah perintahnya, misalnya:\n"
+        "/feedback Jawaban tentang e-VOA kurang jelas",
+        "en": "Write your suggestion or complaint after the command, for example:\n"
+        "/feedback The answer about the e-VOA was unclear",
+    },
+    "feedback_thanks": {
+        "id": "Terima kasih! Masukan Anda sudah kami catat dan akan dibaca tim Duta.",
+        "en": "Thank you! Your feedback has been recorded for the Duta team to read.",
     },
     "sources": {"id": "Sumber", "en": "Sources"},
     "command_start": {"id": "Mulai dan lihat topik", "en": "Start and see the topics"},
@@ -93,6 +136,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "command_reset": {"id": "Mulai percakapan baru", "en": "Start a new conversation"},
     "command_forget": {"id": "Hapus percakapan saya", "en": "Erase my conversation"},
+    "command_privacy": {"id": "Data apa yang disimpan", "en": "What is stored about me"},
+    "command_feedback": {"id": "Kirim saran atau keluhan", "en": "Send a suggestion or complaint"},
+    "command_about": {"id": "Tentang Duta", "en": "About Duta"},
     "command_help": {"id": "Cara memakai Duta", "en": "How to use Duta"},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from knowledge.language import detect_language
 
 from .conftest import RunningStack

@@ -6,7 +6,6 @@ from bot.health import summarize_manifest
 
 from .test_gateway_support import running_gateway, silent_port
 
-
 ADMIN = {"Authorization": "Bearer staff-token-for-tests"}
 
 

@@ -12,6 +12,7 @@ import datetime
 import itertools
 import json
 from collections.abc import AsyncGenerator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
     GetMe,
     SendChatAction,
     SendMessage,
@@ -27,6 +29,7 @@ from aiogram.methods import (
 )
 from aiogram.types import Chat, Message, Update, User
 
+from bot.feedback import FeedbackBox
 from bot.i18n import text
 from bot.logging_setup import Pseudonymizer
 from bot.rasa_client import UpstreamUnavailable
@@ -250,16 +253,109 @@ async def test_a_button_press_is_answered_and_its_payload_goes_to_rasa(harness: 
     assert harness.rasa.received[0][:2] == ("tg:41", long_payload)
 
 
-async def test_an_expired_button_says_so(harness: Harness) -> None:
+async def test_an_expired_button_says_so_and_shows_the_menu(harness: Harness) -> None:
     await harness.feed("callback_query", callback_body(42, "#unknownkey0000"))
-    assert harness.texts() == [tg_text("button_expired", "en")]
+    assert harness.texts() == [tg_text("button_expired", "en"), "Jawaban."]
+    assert harness.rasa.messages == ["/help"]
+
+
+async def test_a_stale_button_gets_the_menu_not_the_fallback(harness: Harness) -> None:
+    """After /reset the form a button belonged to is gone: Rasa has no answer for it."""
+    no_answer = [{"text": "Maaf, saya belum punya jawaban."},
+                 {"custom": {"duta": {"fallback": True}}}]  # fmt: skip
+    menu = [{"text": "Topik:", "buttons": [{"title": "Visa", "payload": "/ask_visa"}]}]
+    outputs = iter([no_answer, menu])
+
+    async def send(sender: str, message: str, metadata: dict[str, Any]) -> Any:
+        harness.rasa.received.append((sender, message, metadata))
+        return next(outputs)
+
+    harness.rasa.send = send  # type: ignore[method-assign]
+    await harness.feed("callback_query", callback_body(43, '/inform{"visa_purpose": "work"}'))
+    assert harness.rasa.messages == ['/inform{"visa_purpose": "work"}', "/help"]
+    assert harness.texts() == [tg_text("button_expired", "en"), "Topik:"]
+
+
+async def test_a_pressed_button_is_shown_as_chosen(harness: Harness) -> None:
+    body = callback_body(44, "/ask_visa")
+    body["message"]["reply_markup"] = {"inline_keyboard": [
+        [{"text": "Visa", "callback_data": "/ask_visa"}],
+        [{"text": "Safe Travel", "callback_data": "/ask_safe_travel"}],
+    ]}  # fmt: skip
+    await harness.feed("callback_query", body)
+    [edit] = [c for c in harness.session.calls if isinstance(c, EditMessageReplyMarkup)]
+    assert edit.message_id == body["message"]["message_id"]
+    assert edit.reply_markup is not None
+    [[chosen]] = edit.reply_markup.inline_keyboard
+    assert chosen.text == "✓ Visa" and chosen.callback_data == "!chosen"
+    # Pressing the mark does nothing.
+    calls = len(harness.session.calls)
+    body = callback_body(44, "!chosen")
+    await harness.feed("callback_query", body)
+    assert not harness.session.sent()[1:] and harness.rasa.messages == ["/ask_visa"]
+    assert len(harness.session.calls) == calls + 1  # only the callback's answer
+
+
+async def test_an_edit_of_the_last_message_is_answered_once_as_a_correction(
+    harness: Harness,
+) -> None:
+    first = message_body(text="Kapan ICDD?", user_id=51)
+    await harness.feed("message", first)
+    latest = message_body(text="Di mana ICDD?", user_id=51)
+    await harness.feed("message", latest)
+    corrected = {**latest, "text": "Di mana RCDD?", "edit_date": 1_700_000_500}
+    await harness.feed("edited_message", corrected)
+    assert harness.rasa.messages == ["Kapan ICDD?", "Di mana ICDD?", "Di mana RCDD?"]
+    # An older message edited: its answer stands, no second one.
+    await harness.feed(
+        "edited_message", {**first, "text": "Kapan RCDD?", "edit_date": 1_700_000_600}
+    )
+    assert harness.rasa.messages == ["Kapan ICDD?", "Di mana ICDD?", "Di mana RCDD?"]
+    assert len(harness.session.sent()) == 3
+
+
+async def test_a_caption_is_read_as_the_message(harness: Harness) -> None:
+    photo = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+    await harness.message(user_id=52, photo=photo, caption="Kapan ICDD diadakan?")
+    assert harness.rasa.messages == ["Kapan ICDD diadakan?"]
+
+
+async def test_an_unknown_command_gets_the_command_list(harness: Harness) -> None:
+    await harness.message(text="/foo", user_id=53, language_code="en")
+    texts = harness.texts()
+    assert texts[0] == tg_text("unknown_command", "en")
+    assert texts[1] == tg_text("help", "en", username=BOT_USERNAME)
+    assert harness.rasa.received == []
+    # Another bot's command in a group is not ours.
+    await harness.message(text="/foo@OtherBot", user_id=53, chat_id=-5, chat_type="group")
+    assert len(harness.texts()) == 2
+
+
+async def test_privacy_about_and_feedback(harness: Harness, tmp_path: Path) -> None:
+    connector: Connector = harness.dispatcher["duta"]
+    connector.retention_days = 90
+    connector.feedback = FeedbackBox(tmp_path / "feedback.jsonl")
+    await harness.message(text="/privacy", user_id=54, language_code="en")
+    await harness.message(text="/about", user_id=54, language_code="en")
+    await harness.message(text="/feedback", user_id=54, language_code="en")
+    await harness.message(text="/feedback The e-VOA answer was unclear", user_id=54)
+    assert harness.texts() == [
+        tg_text("privacy", "en", days=90),
+        tg_text("about", "en"),
+        tg_text("feedback_usage", "en"),
+        tg_text("feedback_thanks", "en"),
+    ]
+    [entry] = connector.feedback.entries()
+    assert entry["text"] == "The e-VOA answer was unclear" and entry["channel"] == "telegram"
+    assert (tmp_path / "feedback.jsonl").stat().st_mode & 0o077 == 0
     assert harness.rasa.received == []
 
 
-async def test_edited_messages_are_answered_like_new_ones(harness: Harness) -> None:
-    await harness.message("edited_message", text="Kapan ICDD?", user_id=51, edit_date=1_700_000_5)
-    assert harness.rasa.messages == ["Kapan ICDD?"]
-    assert len(harness.session.sent()) == 1
+async def test_a_lang_choice_holds_for_the_following_messages(harness: Harness) -> None:
+    await harness.message(text="/lang id", user_id=55, language_code="en")
+    await harness.message(text="When was ICDD held?", user_id=55, language_code="en")
+    metadata = harness.rasa.received[1][2]
+    assert metadata["language_choice"] == "id"
 
 
 @pytest.mark.parametrize(
@@ -303,10 +399,50 @@ async def test_in_groups_only_mentions_and_replies_are_answered(harness: Harness
     await harness.message(text="dan RCDD?", reply_to_message=bot_message, **group)
 
     assert harness.rasa.received == [
-        ("tg:-100", "kapan ICDD?", {"channel": "telegram", "language": "en"}),
-        ("tg:-100", "dan RCDD?", {"channel": "telegram", "language": "en"}),
+        ("tg:-100:u71", "kapan ICDD?", {"channel": "telegram", "language": "en"}),
+        ("tg:-100:u71", "dan RCDD?", {"channel": "telegram", "language": "en"}),
     ]
-    assert [m.chat_id for m in harness.session.sent()] == [-100, -100]
+    sent = harness.session.sent()
+    assert [m.chat_id for m in sent] == [-100, -100]
+    # Each answer replies to the message it answers, so the group sees whom it is for.
+    assert all(m.reply_parameters is not None for m in sent)
+
+
+async def test_group_members_and_forum_topics_have_conversations_of_their_own(
+    harness: Harness,
+) -> None:
+    mention = f"@{BOT_USERNAME} visa"
+    entity = {"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}
+    group = {"chat_id": -200, "chat_type": "supergroup", "entities": [entity]}
+    await harness.message(text=mention, user_id=72, **group)
+    await harness.message(text=mention, user_id=73, **group)
+    topic = {"message_thread_id": 9, "is_topic_message": True}
+    await harness.message(text=mention, user_id=72, **group, **topic)
+    senders = [sender for sender, _, _ in harness.rasa.received]
+    assert senders == ["tg:-200:u72", "tg:-200:u73", "tg:-200:t9:u72"]
+    assert harness.session.sent()[-1].message_thread_id == 9
+
+
+async def test_a_burst_is_answered_once_for_what_came_while_answering() -> None:
+    harness = Harness()
+    connector: Connector = harness.dispatcher["duta"]
+    connector.burst_quiet_seconds = 0.05
+    release = asyncio.Event()
+
+    async def slow_send(sender: str, message: str, metadata: dict[str, Any]) -> Any:
+        harness.rasa.received.append((sender, message, metadata))
+        await release.wait()
+        return [{"text": "Jawaban."}]
+
+    harness.rasa.send = slow_send  # type: ignore[method-assign]
+    feeds = [asyncio.create_task(harness.message(text=f"pesan {n}", user_id=84)) for n in range(30)]
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.gather(*feeds)
+    assert harness.rasa.messages[0] == "pesan 0"
+    assert len(harness.rasa.received) == 2
+    assert harness.rasa.messages[1].splitlines()[-1] == "pesan 29"
+    assert harness.texts() == ["Jawaban.", "Jawaban."]
 
 
 async def test_a_flood_is_limited_with_one_polite_notice() -> None:
