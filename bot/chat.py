@@ -50,7 +50,9 @@ async def chat(request: web.Request) -> web.Response:
 
     log.debug("chat message", extra=fields(sender=sender_hash, text=chat_request.message))
     client = request.app[RASA_CLIENT]
-    metadata = {"channel": CHANNEL, "language": chat_request.lang}
+    metadata: dict[str, object] = {"channel": CHANNEL, "language": chat_request.lang}
+    if chat_request.lang_choice is not None:
+        metadata["language_choice"] = chat_request.lang_choice
     try:
         output = await client.send(sender, chat_request.message, metadata)
     except UpstreamError as error:

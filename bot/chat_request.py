@@ -32,6 +32,8 @@ class ChatRequest:
     sender: str
     message: str
     lang: Language | None
+    # The user's explicit choice (the widget's ID/EN switch): it holds, where `lang` is a hint.
+    lang_choice: Language | None = None
 
 
 class InvalidChatRequest(Exception):
@@ -92,6 +94,9 @@ def parse_chat_body(body: bytes, max_message_chars: int) -> ChatRequest:
     hint = {"lang": lang, "message": message if _is_clean_str(message) else None}
     if lang is not None and as_language(lang) is None:
         raise InvalidChatRequest(422, "invalid_lang", **hint)
+    lang_choice = payload.get("lang_choice")
+    if lang_choice is not None and as_language(lang_choice) is None:
+        raise InvalidChatRequest(422, "invalid_lang", **hint)
 
     sender = payload.get("sender")
     if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
@@ -106,7 +111,7 @@ def parse_chat_body(body: bytes, max_message_chars: int) -> ChatRequest:
         raise InvalidChatRequest(422, "empty_message", **hint)
     if len(cleaned) > max_message_chars:
         raise InvalidChatRequest(413, "message_too_long", max_chars=max_message_chars, **hint)
-    return ChatRequest(sender, cleaned, as_language(lang))
+    return ChatRequest(sender, cleaned, as_language(lang), as_language(lang_choice))
 
 
 def clean_message(message: str) -> str:

@@ -59,8 +59,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Your message is too long (at most {max_chars} characters). Please shorten it.",
     },
     "invalid_lang": {
-        "id": 'lang harus "id", "en" atau null.',
-        "en": 'lang must be "id", "en" or null.',
+        "id": 'lang dan lang_choice harus "id", "en" atau null.',
+        "en": 'lang and lang_choice must be "id", "en" or null.',
     },
     "origin_not_allowed": {
         "id": "Situs ini tidak diizinkan memakai layanan Duta.",

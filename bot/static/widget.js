@@ -684,6 +684,9 @@
     var state = loadState();
     setWaiting(true);
     var payload = { sender: state.sender, message: message, lang: lang };
+    // Chosen with the ID/EN switch: a preference that holds, not a hint (the switch alone stores it).
+    var chosen = asLang(storage("localStorage", "get", LANG_KEY));
+    if (chosen) payload.lang_choice = chosen;
     var result = chatResult(await callApi(API_URL, payload));
     setWaiting(false);
     // "New conversation" was pressed while waiting: this answer belongs to the old one.
@@ -704,6 +707,10 @@
       else announce(result.error);
       return;
     }
+    // Answered in the other language although a choice was sent: the visitor asked for it in
+    // words ("answer in English please"), which is the new choice.
+    var answered = asLang(result.body.language);
+    if (chosen && answered && answered !== chosen) setLang(answered);
     var texts = [];
     result.body.messages.forEach(function (m) {
       if (!m || typeof m.text !== "string") return;

@@ -42,8 +42,8 @@ from knowledge.language import detect_language
 CHANNEL = "telegram"
 # Rasa intents the commands stand for (domain.yml); `restart` is one of Rasa's own.
 MENU_PAYLOAD = "/help"
-BURST_QUIET_SECONDS = 0.8
-BURST_MAX_WAIT_SECONDS = 5.0
+BURST_QUIET_SECONDS = 2.0
+BURST_MAX_WAIT_SECONDS = 10.0
 log = logging.getLogger("bot.telegram")
 
 
@@ -63,11 +63,11 @@ class Connector:
     chats: ChatMemory
     max_message_chars: int
     part_chars: int
-    # Messages that come while an answer is being made wait until none has come for this long,
-    # then are answered together, as one turn: a burst gets one answer, not one per message.
     # /feedback goes here; /privacy names how long conversations are kept.
     feedback: FeedbackBox | None = None
     retention_days: int = 0
+    # Messages that come while an answer is being made wait until none has come for this long,
+    # then are answered together, as one turn: a burst gets one answer, not one per message.
     burst_quiet_seconds: float = BURST_QUIET_SECONDS
 
     def chat_hash(self, conversation: Conversation) -> str:

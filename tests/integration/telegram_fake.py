@@ -150,9 +150,11 @@ class TelegramUser:
         buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
         matches = [b for b in buttons if b["text"] == button_title]
         assert matches, f"no button {button_title!r} in {[b['text'] for b in buttons]}"
+        # As Telegram does, the pressed message comes with its keyboard.
         message = self.message(
             message_id=bot_message["message_id"],
             text=bot_message.get("text", ""),
+            reply_markup=markup,
             **{"from": {"id": BOT_ID, "is_bot": True, "first_name": "Duta"}},
         )
         del message["botToken"]

@@ -84,3 +84,17 @@ def test_bad_input_gets_a_json_error_not_a_500(running_stack: RunningStack) -> N
     reply = running_stack.post("/api/chat", {"sender": "x", "message": ""})
     assert 400 <= reply.status < 500
     assert "error" in reply.body
+
+
+def test_a_language_choice_holds_over_the_language_of_the_message(
+    running_stack: RunningStack,
+) -> None:
+    sender = new_sender()
+    payload = {"sender": sender, "message": "When was the ICDD held?", "lang": "en",
+               "lang_choice": "id"}  # fmt: skip
+    reply = running_stack.post("/api/chat", payload)
+    assert reply.status == 200, reply.body
+    assert reply.body["language"] == "id"
+    assert "16 November 2021" in reply.text
+    without = running_stack.chat(new_sender(), "When was the ICDD held?", lang="en")
+    assert without.body["language"] == "en", "without a choice the message's language wins"

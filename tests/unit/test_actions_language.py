@@ -93,3 +93,15 @@ def test_validate_language_keeps_only_known_codes() -> None:
     tracker = make_tracker()
     assert action.validate_language("EN", dispatcher, tracker, {}) == {"language": "en"}
     assert action.validate_language("fr", dispatcher, tracker, {}) == {"language": "id"}
+
+
+def test_a_standing_choice_wins_over_the_text_but_not_over_an_explicit_switch() -> None:
+    def detect(_: str) -> str:
+        return "en"
+
+    assert resolve_language("When was ICDD?", None, [], "en", "id", detect, choice="id") == "id"
+    switched = resolve_language(
+        "answer in English please", "change_language", [], "id", "id", detect, choice="id"
+    )
+    assert switched == "en"
+    assert resolve_language("When was ICDD?", None, [], "id", "id", detect) == "en"

@@ -51,6 +51,8 @@ async def gateway() -> AsyncIterator[TestClient]:
         (chat_body(message="a" * 1001), JSON, 413, "message_too_long"),
         (chat_body(lang="fr"), JSON, 422, "invalid_lang"),
         (chat_body(lang=1), JSON, 422, "invalid_lang"),
+        (chat_body(lang_choice="fr"), JSON, 422, "invalid_lang"),
+        (chat_body(lang_choice=["id"]), JSON, 422, "invalid_lang"),
         (b"x" * (16 * 1024 + 1), JSON, 413, "body_too_large"),
     ],
 )  # fmt: skip
@@ -140,6 +142,12 @@ async def test_a_hung_rasa_is_a_504_apology() -> None:
             answer = await response.json()
     assert answer["error"]["code"] == "upstream_timeout"
     assert answer["fallback"] is True and answer["language"] == "id"
+
+
+def test_a_language_choice_is_read_beside_the_hint() -> None:
+    request = parse_chat_body(chat_body(lang="en", lang_choice="id"), 1000)
+    assert (request.lang, request.lang_choice) == ("en", "id")
+    assert parse_chat_body(chat_body(), 1000).lang_choice is None
 
 
 def test_clean_message_drops_control_characters_but_keeps_lines() -> None:
