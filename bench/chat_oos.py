@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
-from bench.common import machine
+from bench.common import chat_gateway, machine
 from bench.oos import load_xsid
-from bot.stack import Stack, StackConfig
 
 
 def ask(url: str, sender: str, text: str) -> dict:
@@ -53,23 +50,10 @@ def main() -> None:
     parser.add_argument("--split", choices=["valid", "test"], default="test")
     parser.add_argument("--url", help="a running gateway; default: start a stack")
     args = parser.parse_args()
-    if args.url:
-        measure(args.url, args.split)
-        return
-    with tempfile.TemporaryDirectory() as workdir:
-        config = StackConfig.private(
-            Path(workdir),
-            extra_env={"RATE_LIMIT_SENDER_PER_MIN": "0", "RATE_LIMIT_IP_PER_MIN": "0"},
-        )
-        stack = Stack(config)
-        stack.start_all()
-        try:
-            stack.wait_healthy()
-            started = time.monotonic()
-            measure(config.gateway_url, args.split)
-            print(f"{time.monotonic() - started:.0f} s")
-        finally:
-            stack.stop_all()
+    with chat_gateway(args.url) as url:
+        started = time.monotonic()
+        measure(url, args.split)
+        print(f"{time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +48,26 @@ def ranking_metrics(ranks: Sequence[int | None]) -> dict[str, float]:
 
 def machine() -> str:
     return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
+@contextlib.contextmanager
+def chat_gateway(url: str | None) -> Iterator[str]:
+    """The gateway to measure: `url` as given, else a private stack of its own on free ports
+    with the rate limits lifted (one address sends everything), stopped afterwards."""
+    if url:
+        yield url.rstrip("/")
+        return
+    from bot.stack import Stack, StackConfig  # after sys.path has the project
+
+    with tempfile.TemporaryDirectory() as workdir:
+        config = StackConfig.private(
+            Path(workdir),
+            extra_env={"RATE_LIMIT_SENDER_PER_MIN": "0", "RATE_LIMIT_IP_PER_MIN": "0"},
+        )
+        stack = Stack(config)
+        stack.start_all()
+        try:
+            stack.wait_healthy()
+            yield config.gateway_url
+        finally:
+            stack.stop_all()

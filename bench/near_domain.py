@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -25,8 +24,7 @@ from typing import Any
 import yaml
 
 from bench.chat_oos import ask
-from bench.common import PROJECT_ROOT, machine
-from bot.stack import Stack, StackConfig
+from bench.common import PROJECT_ROOT, chat_gateway, machine
 
 SET_FILE = PROJECT_ROOT / "tests" / "data" / "near_domain_unanswerable.yml"
 SPLITS = ("dev", "test")
@@ -144,21 +142,8 @@ def run(url: str, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.url:
-        run(args.url.rstrip("/"), args)
-        return
-    with tempfile.TemporaryDirectory() as workdir:
-        config = StackConfig.private(
-            Path(workdir),
-            extra_env={"RATE_LIMIT_SENDER_PER_MIN": "0", "RATE_LIMIT_IP_PER_MIN": "0"},
-        )
-        stack = Stack(config)
-        stack.start_all()
-        try:
-            stack.wait_healthy()
-            run(config.gateway_url, args)
-        finally:
-            stack.stop_all()
+    with chat_gateway(args.url) as url:
+        run(url, args)
 
 
 if __name__ == "__main__":
