@@ -33,8 +33,7 @@ help:
 	@echo "make lint    ruff"
 	@echo "make bench   benchmarks (results go to docs/benchmarks.md by hand)"
 
-setup: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model $(STAMP)/index $(STAMP)/rasa-model \
-       $(STAMP)/npm
+setup: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model $(STAMP)/index $(STAMP)/rasa-model
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -72,14 +71,14 @@ $(STAMP)/rasa-model: $(STAMP)/rasa-env $(RASA_INPUTS)
 # Debian packages the tests use: Chromium for the widget's browser tests (Playwright drives
 # /usr/bin/chromium; its own browser download does not work here), and Redis and PostgreSQL for
 # the scale-out test (tests/integration/test_scale_out.py starts its own on loopback; nothing is
-# configured system-wide). Needs root, or sudo on a developer's machine. The stamp holds the list
-# it installed, so adding a package here installs it on the next `make`.
+# configured system-wide). Only the tests need them, so only `make test` installs them: `make run`
+# does not. Needs root, or sudo on a developer's machine. The stamp holds the list it installed, so
+# adding a package here installs it on the next `make test`.
 SYSTEM_PACKAGES := chromium redis-server postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 ifneq ($(SYSTEM_PACKAGES),$(strip $(shell cat $(STAMP)/system 2>/dev/null)))
 .PHONY: $(STAMP)/system
 endif
-setup: $(STAMP)/system
 $(STAMP)/system:
 	missing=; for package in $(SYSTEM_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
@@ -92,13 +91,14 @@ $(STAMP)/system:
 run: setup
 	$(PY) -m bot.stack run
 
-test: setup
+# The tests also need the Telegram emulator (npm) and the Debian packages above; running does not.
+test: setup $(STAMP)/npm $(STAMP)/system
 	$(PY) -m pytest
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
-test-integration: setup
+test-integration: setup $(STAMP)/npm $(STAMP)/system
 	$(PY) -m pytest tests/integration
 
 lint: $(STAMP)/app-env

@@ -1,4 +1,7 @@
-"""POST /api/chat: one user message in, the assistant's reply out (design.md has the contract)."""
+"""POST /api/chat: one user message in, the assistant's reply out (contract: docs/architecture.md).
+
+POST /api/forget: one conversation erased (docs/privacy.md).
+"""
 
 from __future__ import annotations
 

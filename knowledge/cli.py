@@ -1,7 +1,7 @@
 """python -m knowledge build | search | eval | validate | faq | retrain | rollback.
 
-build/search follow the contract in design.md ("Contracts"); faq, retrain and rollback are
-documented in docs/faq-import.md.
+build/search follow the contract in docs/architecture.md ("Contracts other tools rely on"); faq,
+retrain and rollback are documented in docs/faq-import.md.
 """
 
 from __future__ import annotations

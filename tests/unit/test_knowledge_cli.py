@@ -1,4 +1,4 @@
-"""The command line contract (shared design.md, "Contracts"), run as real subprocesses."""
+"""The command line contract (docs/architecture.md, "Contracts"), run as real subprocesses."""
 
 from __future__ import annotations
 
