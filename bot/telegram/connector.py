@@ -113,17 +113,22 @@ class Connector:
         if not self.chats.wait(conversation, Waiting(said, message_id)):
             return  # the call answering this conversation takes it with the next turn
         quiet = 0.0  # the first message is answered at once
-        async with self.chats.lock(conversation):
-            while batch := await self.chats.take(conversation, quiet, BURST_MAX_WAIT_SECONDS):
-                quiet = self.burst_quiet_seconds
-                turn = self._joined(batch)
-                last_id = batch[-1].message_id
-                if not await self.admit(bot, conversation, user, turn, reply_to=last_id):
-                    continue
-                async with typing(bot, conversation.chat_id, conversation.thread_id):
-                    reply = await self.ask(conversation, user, turn)
-                self.chats.remember_message(conversation, last_id)
-                await self.send_reply(bot, conversation, reply, reply_to=last_id)
+        try:
+            async with self.chats.lock(conversation):
+                while batch := await self.chats.take(conversation, quiet, BURST_MAX_WAIT_SECONDS):
+                    quiet = self.burst_quiet_seconds
+                    turn = self._joined(batch)
+                    last_id = batch[-1].message_id
+                    if not await self.admit(bot, conversation, user, turn, reply_to=last_id):
+                        continue
+                    async with typing(bot, conversation.chat_id, conversation.thread_id):
+                        reply = await self.ask(conversation, user, turn)
+                    self.chats.remember_message(conversation, last_id)
+                    await self.send_reply(bot, conversation, reply, reply_to=last_id)
+        finally:
+            # Also after a failure (the error handler apologises): the next message must find
+            # nobody answering, or it would wait for good.
+            self.chats.stop_waiting(conversation)
 
     def _joined(self, batch: list[Waiting]) -> str:
         """The texts of a burst as one turn, the latest kept when together they are too long."""

@@ -129,6 +129,10 @@ class ChatMemory:
         taken, backlog.messages = backlog.messages, []
         return taken
 
+    def stop_waiting(self, conversation: Conversation) -> None:
+        """The answering call is done: what still waits (only after a failure) is dropped."""
+        self._backlogs.pop(conversation, None)
+
     def waiting(self) -> int:
         return sum(len(b.messages) for b in self._backlogs.values())
 

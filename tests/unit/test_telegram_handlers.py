@@ -496,3 +496,13 @@ async def test_a_user_who_blocked_the_bot_is_not_retried_or_apologised_to(
     await harness.message(text="Kapan ICDD diadakan?", user_id=95, language_code="id")
     assert len(harness.session.sent()) == 1  # the second message is not even tried
     assert not [r for r in caplog.records if r.getMessage() == "telegram update failed"]
+
+
+async def test_a_failed_answer_does_not_leave_the_conversation_waiting(harness: Harness) -> None:
+    harness.rasa.error = RuntimeError("a bug")
+    await harness.message(text="halo", user_id=85, language_code="en")
+    assert harness.texts() == [text("internal_error", "en")]
+    harness.rasa.error = None
+    await harness.message(text="halo lagi", user_id=85)
+    assert harness.rasa.messages == ["halo", "halo lagi"]
+    assert harness.texts()[-1] == "Jawaban."
