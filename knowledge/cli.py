@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from knowledge.missions import MissionDataError
 from knowledge.paths import default_index_dir, default_source_dir
 from knowledge.records import KnowledgeInputError
 from knowledge.store import IndexError_
@@ -195,6 +196,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"ok: {len(units)} units ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
         f"{len(warnings)} warnings"
     )
+    directory_file = source / "missions.yml"
+    if directory_file.exists():
+        from knowledge.missions import load_directory
+
+        # Lists every problem at once, each with its mission's id (MissionDataError).
+        directory = load_directory(directory_file)
+        print(f"ok: {len(directory.missions)} missions in {directory_file.name}")
     return 0
 
 
@@ -209,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run(args)
         return COMMANDS[args.command](args)
-    except (UsageError, KnowledgeInputError, IndexError_) as exc:
+    except (UsageError, KnowledgeInputError, IndexError_, MissionDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:  # e.g. piped into `head`
