@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 
-from actions import knowledge_base
+from actions import knowledge_base, missions
 from actions.server import build_app
 
 DEFAULT_PORT = 5055
@@ -31,6 +31,7 @@ def main() -> None:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     knowledge_base.start_loading(args.index)
+    missions.start_loading()
     app = build_app()
     app.run(host=args.host, port=args.port, single_process=True, access_log=False)
 

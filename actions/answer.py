@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import knowledge_base
+from actions import knowledge_base, missions
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -180,4 +180,8 @@ class ActionAnswerFromKnowledge(Action):
             )
             return []
         utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))
+        if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
+            found = await missions.resolve(message.get("text"))
+            if found is not None:
+                missions.utter_card(dispatcher, found, language)
         return []

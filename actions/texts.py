@@ -146,6 +146,37 @@ TEXTS: dict[str, dict[str, str]] = {
             "{date}. For current schedules, follow kemlu.go.id and Kemlu's official social media."
         ),
     },
+    # The card of the mission serving the place the user named (actions/missions.py).
+    "mission_heading": {
+        "id": "Perwakilan RI terdekat untuk {place}: {name} ({city}).",
+        "en": "The Indonesian mission for {place}: {name} ({city}).",
+    },
+    "mission_heading_accredited": {
+        "id": "Tidak ada perwakilan RI di {place}; yang melayani adalah {name} ({city}).",
+        "en": "There is no Indonesian mission in {place}; it is served by {name} ({city}).",
+    },
+    "mission_address": {"id": "Alamat: {value}", "en": "Address: {value}"},
+    "mission_phone": {"id": "Telepon: {value}", "en": "Phone: {value}"},
+    "mission_hotline": {"id": "Hotline: {value}", "en": "Hotline: {value}"},
+    "mission_email": {"id": "E-mail: {value}", "en": "E-mail: {value}"},
+    "mission_hours": {"id": "Jam layanan: {value}", "en": "Opening hours: {value}"},
+    "mission_website": {"id": "Situs: {value}", "en": "Website: {value}"},
+    "mission_no_phone": {
+        "id": "Nomor teleponnya belum tercatat di data saya: lihat situs perwakilan, atau hubungi "
+        "hotline Kemlu +62 812 9007 0027 (nomor per Februari 2020).",
+        "en": "I have no phone number on record for it: see the mission's website, or call "
+        "Kemlu's hotline +62 812 9007 0027 (number as of February 2020).",
+    },
+    "mission_as_of": {
+        "id": "Data kontak per {date} (sumbernya di bawah); pastikan di situs perwakilan.",
+        "en": "Contact details as of {date} (source below); check the mission's website.",
+    },
+    "mission_where_are_you": {
+        "id": "Di kota atau negara mana Anda sekarang? Sebutkan, dan saya berikan kontak "
+        "perwakilan RI terdekat.",
+        "en": "Which city or country are you in? Tell me, and I'll give you the nearest "
+        "Indonesian mission's contacts.",
+    },
     "events_none_known": {
         "id": "Saya belum punya catatan acara apa pun. Pantau kemlu.go.id untuk jadwal acara.",
         "en": "I have no events on record yet. Follow kemlu.go.id for event schedules.",

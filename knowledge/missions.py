@@ -107,11 +107,14 @@ class Directory:
         return next((m for m in self.missions if m.id == mission_id), None)
 
     def serving_country(self, code: str) -> tuple[Mission, How] | None:
-        """The embassy in the country, else the one accredited to it, else any mission there."""
+        """The embassy in the country, else another mission there (Taiwan's economic office,
+        Hong Kong's consulate-general), else the one accredited to it."""
         here = [m for m in self.missions if m.country == code]
         embassy = next((m for m in here if m.is_embassy), None)
         if embassy is not None:
             return embassy, "embassy-in-country"
+        if here:
+            return here[0], "mission-city"
         # An embassy accredited to the country; else any mission covering it (Macao: the
         # consulate-general in Hong Kong).
         covering = sorted(
@@ -119,8 +122,6 @@ class Directory:
         )
         if covering:
             return covering[0], "accredited"
-        if here:  # Taiwan: the economic office
-            return here[0], "mission-city"
         return None
 
     def resolve(self, text: str) -> Resolution | None:

@@ -1,0 +1,120 @@
+"""The card of the Indonesian mission serving the place a user names (knowledge/missions.yml).
+
+`action_mission_card` runs after the emergency reply (rules.yml): with a place in the message,
+the mission's card follows the hotline in the same reply; without one, one short question asks
+where the user is (answering it is optional). Knowledge answers whose FAQ entry is tagged
+`mission-contact` (lost passport, emergencies, the missions' hotlines) are followed by the card
+too when the question names a place (actions/answer.py).
+
+Every contact field is shown only when a source gives it, with the source's date; a mission with
+no phone on record points to its website and Kemlu's hotline instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.language import DEFAULT_LANGUAGE, normalise
+from actions.meta import duta_meta
+from actions.texts import say
+
+logger = logging.getLogger(__name__)
+
+CONTACT_LINES = ("address", "phone", "hotline", "email", "hours", "website")
+# FAQ entries after whose answer the card of a place named in the question is useful.
+CARD_TAG = "mission-contact"
+
+_directory: Any = None
+_directory_lock = threading.Lock()
+
+
+def directory() -> Any:
+    """The mission directory with its gazetteer, loaded once (about a second); None on failure."""
+    global _directory
+    with _directory_lock:
+        if _directory is None:
+            try:
+                from knowledge.missions import load_directory
+
+                loaded = load_directory()
+                _ = loaded.gazetteer  # built now, not during someone's emergency
+                _directory = loaded
+            except Exception:  # a broken directory must not break the emergency reply
+                logger.exception("Mission directory not loaded")
+                return None
+        return _directory
+
+
+def start_loading() -> None:
+    threading.Thread(target=directory, name="missions-load", daemon=True).start()
+
+
+async def resolve(text: str | None) -> Any:
+    """The Resolution for the place the text names, or None."""
+    if not text or text.startswith("/"):
+        return None
+    missions = await asyncio.to_thread(directory)
+    return None if missions is None else missions.resolve(text)
+
+
+def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """(text, the card as data for channels that draw it, the sources with their dates)."""
+    mission = found.mission
+    place = found.place.title()
+    name, city = mission.name[language], mission.city[language]
+    heading = "mission_heading_accredited" if found.how == "accredited" else "mission_heading"
+    lines = [say(heading, language, place=place, name=name, city=city)]
+    used: dict[str, dict[str, Any]] = {}
+    fields: dict[str, str] = {}
+    for key in CONTACT_LINES:
+        contact = mission.contacts[key]
+        if contact.value:
+            lines.append(say(f"mission_{key}", language, value=str(contact.value)))
+            fields[key] = str(contact.value)
+            used[contact.source] = missions_source(contact.source)
+    if not mission.contacts["phone"].value and not mission.contacts["hotline"].value:
+        lines.append(say("mission_no_phone", language))
+    sources = [s for s in used.values() if s]
+    if sources:
+        newest = max(sources, key=lambda s: s.get("date") or "")
+        lines.append(say("mission_as_of", language, date=str(newest["date"])))
+    data = {"id": mission.id, "kind": mission.kind, "name": name, "city": city, **fields}
+    return "\n".join(lines), data, sources
+
+
+def missions_source(source_id: str | None) -> dict[str, Any]:
+    found = (directory().sources if directory() else {}).get(source_id or "")
+    if not found:
+        return {}
+    return {"title": found["title"], "url": found.get("url"), "date": str(found.get("date"))}
+
+
+def utter_card(dispatcher: CollectingDispatcher, found: Any, language: str) -> None:
+    text, data, sources = card(found, language)
+    dispatcher.utter_message(text=text)
+    meta = duta_meta(sources)
+    meta["duta"]["mission"] = data
+    dispatcher.utter_message(json_message=meta)
+
+
+class ActionMissionCard(Action):
+    def name(self) -> str:
+        return "action_mission_card"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+        found = await resolve((tracker.latest_message or {}).get("text"))
+        if found is None:
+            dispatcher.utter_message(text=say("mission_where_are_you", language))
+        else:
+            utter_card(dispatcher, found, language)
+        return []

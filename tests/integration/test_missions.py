@@ -1,0 +1,43 @@
+"""The mission card on the real stack: an emergency that names a city gets the hotline and that
+city's mission in one reply, through /api/chat and on Telegram."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from knowledge.missions import load_directory
+
+from .conftest import RunningStack
+from .telegram_fake import TelegramTestApi, count_at_least
+
+pytestmark = pytest.mark.integration
+
+HOTLINE = "+62 812 9007 0027"
+
+
+def test_an_emergency_in_a_named_city_gets_the_hotline_and_its_mission(
+    running_stack: RunningStack,
+) -> None:
+    osaka = load_directory().by_id("kjri-osaka")
+    assert osaka is not None
+    reply = running_stack.chat(f"mission-{uuid.uuid4().hex[:8]}", "Help, I was robbed in Osaka!")
+    assert reply.status == 200 and reply.body["fallback"] is False, reply.body
+    assert HOTLINE in reply.text
+    assert "Consulate General of the Republic of Indonesia in Osaka" in reply.text
+    assert osaka.contacts["phone"].value in reply.text
+    assert osaka.contacts["website"].value in reply.text
+    dates = [s["date"] for m in reply.body["messages"] for s in m["sources"]]
+    assert dates and all(dates), "the card's details carry their source's date"
+
+
+def test_telegram_shows_the_card_with_the_missions_link(
+    running_stack: RunningStack, telegram_api: TelegramTestApi
+) -> None:
+    user = telegram_api.user(language_code="id")
+    user.send("tolong, saya dirampok di Osaka")
+    replies = user.replies(count_at_least(2), settle=2.0)
+    shown = "\n".join(r["text"] for r in replies)
+    assert HOTLINE in shown
+    assert "KJRI Osaka" in shown and "https://kemlu.go.id/osaka" in shown

@@ -1,0 +1,79 @@
+"""action_mission_card and the card after knowledge answers: the real directory and gazetteer,
+the mission serving the place the user named, every contact with its source's date."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import ActionAnswerFromKnowledge
+from actions.missions import ActionMissionCard, directory
+from tests.unit.test_actions_answer import FakeKB, faq_hit
+from tests.unit.test_actions_support import make_tracker, texts
+
+
+async def card_for(text: str, language: str) -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "emergency", slots={"language": language})
+    assert await ActionMissionCard().run(dispatcher, tracker, {}) == []
+    return dispatcher
+
+
+async def test_an_emergency_naming_a_city_gets_its_missions_card_with_dates() -> None:
+    dispatcher = await card_for("tolong paspor saya dicuri di Osaka", "id")
+    [card] = texts(dispatcher)
+    osaka = directory().by_id("kjri-osaka")
+    assert card.startswith("Perwakilan RI terdekat untuk Osaka: KJRI Osaka (Osaka).")
+    assert osaka.contacts["phone"].value in card
+    assert osaka.contacts["website"].value in card
+    assert "Data kontak per 2025-10-17" in card
+    [meta] = [m["custom"]["duta"] for m in dispatcher.messages if m.get("custom")]
+    assert meta["mission"]["id"] == "kjri-osaka" and meta["fallback"] is False
+    assert meta["sources"] and all(s["date"] for s in meta["sources"])
+
+
+async def test_a_country_without_a_mission_is_said_plainly() -> None:
+    dispatcher = await card_for("I was robbed in Iceland, help", "en")
+    [card] = texts(dispatcher)
+    assert card.startswith("There is no Indonesian mission in Iceland; it is served by")
+    assert "Oslo" in card
+
+
+async def test_a_mission_with_no_phone_on_record_points_to_its_site_and_the_hotline() -> None:
+    dispatcher = await card_for("I lost my passport in Taiwan", "en")
+    [card] = texts(dispatcher)
+    assert card.startswith(
+        "The Indonesian mission for Taiwan: Indonesian Economic and Trade Office to Taipei"
+    )
+    assert "+62 812 9007 0027 (number as of February 2020)" in card
+
+
+async def test_no_place_asks_once_where_the_user_is() -> None:
+    dispatcher = await card_for("help, I was robbed", "en")
+    assert texts(dispatcher) == [
+        "Which city or country are you in? Tell me, and I'll give you the nearest "
+        "Indonesian mission's contacts."
+    ]
+
+
+async def test_a_tagged_knowledge_answer_is_followed_by_the_card(install: Any) -> None:
+    tagged = faq_hit()
+    tagged.extra = {"tags": ["passport", "mission-contact"]}
+    install(FakeKB([tagged]))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "paspor hilang di Tokyo gimana", "ask_passport", slots={"language": "id"}
+    )
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert len(said) == 2 and "KBRI Tokyo" in said[1]
+
+
+async def test_an_untagged_answer_gets_no_card(install: Any) -> None:
+    install(FakeKB([SimpleNamespace(**{**vars(faq_hit()), "extra": {"tags": ["events"]}})]))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ICDD di Tokyo?", "ask_question", slots={"language": "id"})
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert len(texts(dispatcher)) == 1
