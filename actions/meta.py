@@ -11,5 +11,9 @@ def duta_meta(sources: list[dict[str, Any]] | None = None, fallback: bool = Fals
     return {"duta": {"sources": list(sources or []), "fallback": fallback}}
 
 
-def language_meta(language: str) -> dict:
-    return {"duta": {"language": language}}
+def language_meta(language: str, chosen: bool = False) -> dict:
+    """`chosen`: the user asked for this language in words; the channels keep it as their choice."""
+    meta: dict = {"language": language}
+    if chosen:
+        meta["language_chosen"] = True
+    return {"duta": meta}

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.language import DEFAULT_LANGUAGE, normalise, resolve_language
+from actions.language import DEFAULT_LANGUAGE, normalise, requested_switch, resolve_language
 from actions.meta import language_meta
 from knowledge.language import detect_language
 
@@ -27,16 +27,22 @@ class ValidateSlotMappings(ValidationAction):
     ) -> dict[str, Any]:
         message = tracker.latest_message or {}
         metadata = message.get("metadata") or {}
+        text = message.get("text")
+        intent = (message.get("intent") or {}).get("name")
+        entities = message.get("entities") or []
+        previous = tracker.get_slot("language")
         language = resolve_language(
-            text=message.get("text"),
-            intent=(message.get("intent") or {}).get("name"),
-            entities=message.get("entities") or [],
+            text=text,
+            intent=intent,
+            entities=entities,
             hint=metadata.get("language"),
             choice=metadata.get("language_choice"),
-            previous=tracker.get_slot("language"),
+            previous=previous,
             detect=detect_language,
         )
-        dispatcher.utter_message(json_message=language_meta(language))
+        # Asked for in words ("answer in English please"): the channels keep it as the choice.
+        switched = requested_switch(text or "", intent, entities, normalise(previous)) is not None
+        dispatcher.utter_message(json_message=language_meta(language, chosen=switched))
         return {"language": language}
 
     def validate_language(

@@ -42,9 +42,15 @@ class Reply:
     language: Language
     fallback: bool
     messages: list[Message]
+    # Set when the user asked for this language in words ("answer in English please"): their
+    # choice from now on, which the channels keep and send back (lang_choice / language_choice).
+    language_choice: Language | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        body = asdict(self)
+        if self.language_choice is None:
+            del body["language_choice"]
+        return body
 
 
 def apology(key: str, language: Language) -> Reply:
@@ -62,6 +68,7 @@ def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
     """
     messages: list[Message] = []
     fallback = False
+    choice: Language | None = None
     pending_sources: list[Source] = []  # from a custom.duta that came before any text
     for raw in output:
         if not isinstance(raw, dict):
@@ -73,12 +80,14 @@ def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
         duta = _duta_metadata(raw)
         if duta is not None:
             language = as_language(duta.get("language")) or language
+            if duta.get("language_chosen") is True:
+                choice = language
             fallback = fallback or duta.get("fallback") is True
             target = messages[-1].sources if messages else pending_sources
             target.extend(s for s in _sources(duta.get("sources")) if s not in target)
     if not messages:
         return apology("no_answer", language)
-    return Reply(language, fallback, messages)
+    return Reply(language, fallback, messages, choice)
 
 
 def _duta_metadata(raw: dict[str, Any]) -> dict[str, Any] | None:

@@ -707,10 +707,9 @@
       else announce(result.error);
       return;
     }
-    // Answered in the other language although a choice was sent: the visitor asked for it in
-    // words ("answer in English please"), which is the new choice.
-    var answered = asLang(result.body.language);
-    if (chosen && answered && answered !== chosen) setLang(answered);
+    // The visitor asked for a language in words ("answer in English please"): their choice now.
+    var asked = asLang(result.body.language_choice);
+    if (asked && asked !== chosen) setLang(asked);
     var texts = [];
     result.body.messages.forEach(function (m) {
       if (!m || typeof m.text !== "string") return;

@@ -180,10 +180,9 @@ class Connector:
             log.warning("rasa returned no messages", extra=fields(chat=chat))
         reply = render_rasa_output(output, self.own_language(conversation, user, said))
         self.chats.remember_language(conversation, reply.language)
-        if (choice := self.chats.choice(conversation)) and reply.language != choice:
-            # Rasa answered in another language than the choice only because the user asked
-            # for it in words ("answer in English"): that is the new choice.
-            self.chats.choose(conversation, reply.language)
+        if reply.language_choice is not None:
+            # The user asked for this language in words ("answer in English please").
+            self.chats.choose(conversation, reply.language_choice)
         log.info(
             "telegram answered",
             extra=fields(

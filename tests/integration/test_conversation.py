@@ -98,3 +98,12 @@ def test_a_language_choice_holds_over_the_language_of_the_message(
     assert "16 November 2021" in reply.text
     without = running_stack.chat(new_sender(), "When was the ICDD held?", lang="en")
     assert without.body["language"] == "en", "without a choice the message's language wins"
+
+
+def test_a_language_asked_for_in_words_comes_back_as_the_choice(
+    running_stack: RunningStack,
+) -> None:
+    reply = running_stack.chat(new_sender(), "tolong jawab pakai bahasa Inggris ya")
+    assert reply.status == 200, reply.body
+    assert reply.body["language"] == "en"
+    assert reply.body.get("language_choice") == "en", "the widget keeps it as the choice"

@@ -84,7 +84,10 @@ async def test_extract_language_tells_the_gateway_a_switch() -> None:
     tracker = make_tracker("pakai bahasa indonesia ya", "change_language", slots={"language": "en"})
     result = await ValidateSlotMappings().extract_language(dispatcher, tracker, {})
     assert result == {"language": "id"}
-    assert dispatcher.messages[-1]["custom"] == {"duta": {"language": "id"}}
+    # Asked for in words: the channels keep it as the user's choice.
+    assert dispatcher.messages[-1]["custom"] == {
+        "duta": {"language": "id", "language_chosen": True}
+    }
 
 
 def test_validate_language_keeps_only_known_codes() -> None:

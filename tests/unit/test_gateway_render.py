@@ -166,3 +166,12 @@ def test_what_the_contract_has_no_place_for_is_left_out() -> None:
             [Source(ICDD_SOURCE["title"], None, "2021-11-16"), Source("Kemlu", None, None)],
         )
     ]
+
+
+def test_a_language_asked_for_in_words_becomes_the_replys_choice() -> None:
+    told = [{"recipient_id": R, "custom": {"duta": {"language": "en", "language_chosen": True}}}]
+    reply = render_rasa_output(told + HELP_MENU, "id")
+    assert (reply.language, reply.language_choice) == ("en", "en")
+    assert reply.to_json()["language_choice"] == "en"
+    plain = render_rasa_output(HELP_MENU, "id")
+    assert plain.language_choice is None and "language_choice" not in plain.to_json()

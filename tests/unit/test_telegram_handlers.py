@@ -506,3 +506,14 @@ async def test_a_failed_answer_does_not_leave_the_conversation_waiting(harness: 
     await harness.message(text="halo lagi", user_id=85)
     assert harness.rasa.messages == ["halo", "halo lagi"]
     assert harness.texts()[-1] == "Jawaban."
+
+
+async def test_a_language_asked_for_in_words_holds_like_a_lang_choice(harness: Harness) -> None:
+    harness.rasa.output = [
+        {"custom": {"duta": {"language": "en", "language_chosen": True}}},
+        {"text": "OK, English from now on."},
+    ]
+    await harness.message(text="answer in English please", user_id=86, language_code="id")
+    harness.rasa.output = [{"text": "Jawaban."}]
+    await harness.message(text="kapan ICDD?", user_id=86, language_code="id")
+    assert harness.rasa.received[1][2]["language_choice"] == "en"
