@@ -8,6 +8,10 @@ too when the question names a place (actions/answer.py).
 
 Every contact field is shown only when a source gives it, with the source's date; a mission with
 no phone on record points to its website and Kemlu's hotline instead.
+
+Staff edits reach users without a restart: when knowledge/missions.yml changes, the new file is
+loaded beside the old one (which keeps answering) and swapped in once it has passed its checks; a
+file that fails them is logged and the old directory stays.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -32,24 +37,62 @@ CONTACT_LINES = ("address", "phone", "hotline", "email", "hours", "website")
 CARD_TAG = "mission-contact"
 
 _directory: Any = None
-_directory_lock = threading.Lock()
+_loaded_stamp: float | None = None  # the file's mtime when _directory was read
+_directory_lock = threading.Lock()  # one load at a time
+_reloading = threading.Event()
+
+
+def _file() -> Path:
+    from knowledge.missions import default_directory_file
+
+    return default_directory_file()
+
+
+def _stamp() -> float | None:
+    try:
+        return _file().stat().st_mtime
+    except OSError:
+        return None
+
+
+def _load() -> None:
+    """Read and check the file, build its gazetteer, then swap it in; on failure keep the old."""
+    global _directory, _loaded_stamp
+    with _directory_lock:
+        stamp = _stamp()
+        if _directory is not None and stamp == _loaded_stamp:
+            return
+        try:
+            from knowledge.missions import load_directory
+
+            loaded = load_directory(_file())
+            _ = loaded.gazetteer  # built now, not during someone's emergency
+        except Exception:  # a broken file must not break the emergency reply
+            logger.exception("Mission directory not loaded; the previous one (if any) stays")
+            _loaded_stamp = stamp  # not retried until the file changes again
+            return
+        _directory, _loaded_stamp = loaded, stamp
+        logger.info("Mission directory loaded: %d missions", len(loaded.missions))
 
 
 def directory() -> Any:
-    """The mission directory with its gazetteer, loaded once (about a second); None on failure."""
-    global _directory
-    with _directory_lock:
-        if _directory is None:
-            try:
-                from knowledge.missions import load_directory
+    """The mission directory with its gazetteer; None when none could be loaded.
 
-                loaded = load_directory()
-                _ = loaded.gazetteer  # built now, not during someone's emergency
-                _directory = loaded
-            except Exception:  # a broken directory must not break the emergency reply
-                logger.exception("Mission directory not loaded")
-                return None
-        return _directory
+    The first call loads it (about a second). A changed file is reloaded in the background
+    while the current directory keeps answering."""
+    if _directory is None:
+        _load()
+    elif _stamp() != _loaded_stamp and not _reloading.is_set():
+        _reloading.set()
+
+        def reload() -> None:
+            try:
+                _load()
+            finally:
+                _reloading.clear()
+
+        threading.Thread(target=reload, name="missions-reload", daemon=True).start()
+    return _directory
 
 
 def start_loading() -> None:

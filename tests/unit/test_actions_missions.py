@@ -3,13 +3,19 @@ the mission serving the place the user named, every contact with its source's da
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import missions
 from actions.answer import ActionAnswerFromKnowledge
 from actions.missions import ActionMissionCard, directory
+from knowledge.paths import PROJECT_ROOT
 from tests.unit.test_actions_answer import FakeKB, faq_hit
 from tests.unit.test_actions_support import make_tracker, texts
 
@@ -77,3 +83,33 @@ async def test_an_untagged_answer_gets_no_card(install: Any) -> None:
     tracker = make_tracker("ICDD di Tokyo?", "ask_question", slots={"language": "id"})
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
     assert len(texts(dispatcher)) == 1
+
+
+def test_an_edited_directory_is_live_without_a_restart_and_a_broken_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "knowledge"
+    source.mkdir()
+    original = (PROJECT_ROOT / "knowledge" / "missions.yml").read_text(encoding="utf-8")
+    (source / "missions.yml").write_text(original, encoding="utf-8")
+    monkeypatch.setenv("DUTA_KNOWLEDGE_DIR", str(source))
+    monkeypatch.setattr(missions, "_directory", None)
+    monkeypatch.setattr(missions, "_loaded_stamp", None)
+    old_phone = missions.directory().by_id("kjri-osaka").contacts["phone"].value
+
+    def rewrite(text: str, stamp: int) -> None:
+        path = source / "missions.yml"
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, (stamp, stamp))
+
+    def settled() -> Any:
+        missions.directory()  # notices the change, reloads in the background
+        deadline = time.monotonic() + 60
+        while missions._reloading.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return missions.directory()
+
+    rewrite(original.replace(old_phone, "+81 6 0000 0000"), 2_000_000_000)
+    assert settled().by_id("kjri-osaka").contacts["phone"].value == "+81 6 0000 0000"
+    rewrite(original.replace('country: "JP"', 'country: "XX"', 1), 2_000_000_100)
+    assert settled().by_id("kjri-osaka").contacts["phone"].value == "+81 6 0000 0000"
