@@ -181,7 +181,7 @@ class ActionAnswerFromKnowledge(Action):
             return []
         utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))
         if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
-            found = await missions.resolve(message.get("text"))
+            found = await missions.resolve(message.get("text"), missions.home_mission(tracker))
             if found is not None:
                 missions.utter_card(dispatcher, found, language)
         return []

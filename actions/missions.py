@@ -99,12 +99,24 @@ def start_loading() -> None:
     threading.Thread(target=directory, name="missions-load", daemon=True).start()
 
 
-async def resolve(text: str | None) -> Any:
-    """The Resolution for the place the text names, or None."""
-    if not text or text.startswith("/"):
-        return None
+async def resolve(text: str | None, home: str | None = None) -> Any:
+    """The Resolution for the place the text names; else for the mission the user came from
+    (`home`: the widget's data-mission, Telegram's /start mission-<id>); else None."""
     missions = await asyncio.to_thread(directory)
-    return None if missions is None else missions.resolve(text)
+    if missions is None:
+        return None
+    found = missions.resolve(text) if text and not text.startswith("/") else None
+    if found is None and home and (mission := missions.by_id(home)) is not None:
+        from knowledge.missions import Resolution
+
+        found = Resolution(mission, "home", mission.city["en"], mission.country)
+    return found
+
+
+def home_mission(tracker: Tracker) -> str | None:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    home = metadata.get("mission")
+    return home if isinstance(home, str) else None
 
 
 def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
@@ -112,7 +124,9 @@ def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str,
     mission = found.mission
     place = found.place.title()
     name, city = mission.name[language], mission.city[language]
-    heading = "mission_heading_accredited" if found.how == "accredited" else "mission_heading"
+    heading = {"accredited": "mission_heading_accredited", "home": "mission_heading_home"}.get(
+        found.how, "mission_heading"
+    )
     lines = [say(heading, language, place=place, name=name, city=city)]
     used: dict[str, dict[str, Any]] = {}
     fields: dict[str, str] = {}
@@ -155,7 +169,7 @@ class ActionMissionCard(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
-        found = await resolve((tracker.latest_message or {}).get("text"))
+        found = await resolve((tracker.latest_message or {}).get("text"), home_mission(tracker))
         if found is None:
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:

@@ -151,6 +151,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Perwakilan RI terdekat untuk {place}: {name} ({city}).",
         "en": "The Indonesian mission for {place}: {name} ({city}).",
     },
+    "mission_heading_home": {
+        "id": "Perwakilan RI Anda: {name} ({city}).",
+        "en": "Your Indonesian mission: {name} ({city}).",
+    },
     "mission_heading_accredited": {
         "id": "Tidak ada perwakilan RI di {place}; yang melayani adalah {name} ({city}).",
         "en": "There is no Indonesian mission in {place}; it is served by {name} ({city}).",

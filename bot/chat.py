@@ -56,6 +56,8 @@ async def chat(request: web.Request) -> web.Response:
     metadata: dict[str, object] = {"channel": CHANNEL, "language": chat_request.lang}
     if chat_request.lang_choice is not None:
         metadata["language_choice"] = chat_request.lang_choice
+    if chat_request.mission is not None:
+        metadata["mission"] = chat_request.mission
     try:
         output = await client.send(sender, chat_request.message, metadata)
     except UpstreamError as error:

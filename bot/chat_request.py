@@ -22,6 +22,7 @@ SENDER_MAX_CHARS = 128
 # A client that sends its body slower than this holds a connection for nothing.
 BODY_TIMEOUT_SECONDS = 10.0
 _SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+_MISSION = re.compile(r"[a-z][a-z0-9-]{1,63}")  # a knowledge/missions.yml id
 # Line breaks and tabs are kept; other control characters (NUL, ESC, C1 codes, ...) are dropped:
 # they carry no meaning in a question and some stores and terminals downstream mishandle them.
 _KEPT_CONTROLS = {"\n", "\t"}
@@ -34,6 +35,8 @@ class ChatRequest:
     lang: Language | None
     # The user's explicit choice (the widget's ID/EN switch): it holds, where `lang` is a hint.
     lang_choice: Language | None = None
+    # The mission whose site embeds the widget (data-mission): the default place for help.
+    mission: str | None = None
 
 
 class InvalidChatRequest(Exception):
@@ -97,6 +100,9 @@ def parse_chat_body(body: bytes, max_message_chars: int) -> ChatRequest:
     lang_choice = payload.get("lang_choice")
     if lang_choice is not None and as_language(lang_choice) is None:
         raise InvalidChatRequest(422, "invalid_lang", **hint)
+    mission = payload.get("mission")
+    if mission is not None and not (isinstance(mission, str) and _MISSION.fullmatch(mission)):
+        raise InvalidChatRequest(422, "invalid_mission", **hint)
 
     sender = payload.get("sender")
     if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
@@ -111,7 +117,7 @@ def parse_chat_body(body: bytes, max_message_chars: int) -> ChatRequest:
         raise InvalidChatRequest(422, "empty_message", **hint)
     if len(cleaned) > max_message_chars:
         raise InvalidChatRequest(413, "message_too_long", max_chars=max_message_chars, **hint)
-    return ChatRequest(sender, cleaned, as_language(lang), as_language(lang_choice))
+    return ChatRequest(sender, cleaned, as_language(lang), as_language(lang_choice), mission)
 
 
 def clean_message(message: str) -> str:

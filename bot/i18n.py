@@ -62,6 +62,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "id": 'lang dan lang_choice harus "id", "en" atau null.',
         "en": 'lang and lang_choice must be "id", "en" or null.',
     },
+    "invalid_mission": {
+        "id": "mission harus berupa id perwakilan, misalnya kbri-tokyo.",
+        "en": "mission must be a mission id, for example kbri-tokyo.",
+    },
     "origin_not_allowed": {
         "id": "Situs ini tidak diizinkan memakai layanan Duta.",
         "en": "This website is not allowed to use the Duta service.",

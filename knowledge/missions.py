@@ -59,7 +59,8 @@ _DIVISION_WORDS = re.compile(
 # "southern Nevada": the area takes part of a division; the division is still named.
 _PART_WORDS = re.compile(r"^(north|south|east|west|central)(ern)? ")
 
-How = Literal["consulate-area", "mission-city", "embassy-in-country", "accredited"]
+# "home": no place named; the mission of the site or chat the user came from (data-mission).
+How = Literal["consulate-area", "mission-city", "embassy-in-country", "accredited", "home"]
 
 
 class MissionDataError(ValueError):

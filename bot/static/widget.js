@@ -1,7 +1,7 @@
 /*
  * Duta chat widget. Embed with one tag (docs/widget.md):
  *   <script src="https://HOST/widget.js" data-lang="auto" data-title="Duta"
- *           data-color="#9b1c1c" data-position="right" async></script>
+ *           data-color="#9b1c1c" data-position="right" data-mission="kbri-tokyo" async></script>
  *
  * Plain JavaScript, no framework, no build step. Everything lives in a closed-over scope and a
  * Shadow DOM, so the host page's CSS cannot restyle the widget and the widget's CSS cannot leak
@@ -122,6 +122,9 @@
   var title = (data.title || "").trim().slice(0, 60) || "Duta";
   var accent = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(data.color || "") ? data.color : "#9b1c1c";
   var side = data.position === "left" ? "left" : "right";
+  // The embassy whose site this is (knowledge/missions.yml id): the place Duta assumes when a
+  // visitor asks for help without naming where they are.
+  var mission = /^[a-z][a-z0-9-]{1,63}$/.test(data.mission || "") ? data.mission : null;
   var lang = asLang(storage("localStorage", "get", LANG_KEY)) || asLang(data.lang) || pageLang();
 
   function asLang(value) {
@@ -687,6 +690,7 @@
     // Chosen with the ID/EN switch: a preference that holds, not a hint (the switch alone stores it).
     var chosen = asLang(storage("localStorage", "get", LANG_KEY));
     if (chosen) payload.lang_choice = chosen;
+    if (mission) payload.mission = mission;
     var result = chatResult(await callApi(API_URL, payload));
     setWaiting(false);
     // "New conversation" was pressed while waiting: this answer belongs to the old one.

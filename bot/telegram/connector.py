@@ -167,6 +167,8 @@ class Connector:
         chat = self.chat_hash(conversation)
         log.debug("telegram message", extra=fields(chat=chat, text=said))
         metadata = _metadata(self.hint(conversation, user), self.chats.choice(conversation))
+        if (home := self.chats.home(conversation)) is not None:
+            metadata["mission"] = home
         try:
             output = await self.rasa.send(conversation.sender, said, metadata)
         except UpstreamError as error:

@@ -60,6 +60,8 @@ FORGET_ACTION = "forget:"
 # The callback data of a button that only shows what was chosen.
 CHOSEN_ACTION = "chosen"
 CHOSEN_MARK = "✓ "
+MISSION_LINK = "mission-"  # /start mission-<id>: a deep link from a mission's own page
+_MISSION_ID = re.compile(r"[a-z][a-z0-9-]{1,50}")  # Telegram allows 64 characters after /start
 
 
 class Addressed(Filter):
@@ -118,11 +120,17 @@ def conversation_of(message: Message, user: User | None = None) -> Conversation:
     return Conversation(message.chat.id, user.id if user else None, thread)
 
 
-async def on_start(message: Message, bot: Bot, duta: Connector) -> None:
-    """Greeting in the user's Telegram language, then the topics menu from Rasa."""
+async def on_start(message: Message, command: CommandObject, bot: Bot, duta: Connector) -> None:
+    """Greeting in the user's Telegram language, then the topics menu from Rasa.
+
+    A deep link from an embassy's page (t.me/<bot>?start=mission-kbri-tokyo) makes that mission
+    the place assumed when the user asks for help without naming one."""
     conversation, user = conversation_of(message), message.from_user
     if not await duta.admit(bot, conversation, user):
         return
+    start = (command.args or "").strip()
+    if start.startswith(MISSION_LINK) and _MISSION_ID.fullmatch(start[len(MISSION_LINK) :]):
+        duta.chats.set_home(conversation, start[len(MISSION_LINK) :])
     language = duta.own_language(conversation, user)
     await duta.say(bot, conversation, tg_text("welcome", language), reply_to=message.message_id)
     await _ask(duta, bot, conversation, user, MENU_PAYLOAD, message.message_id)

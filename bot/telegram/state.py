@@ -69,6 +69,8 @@ class ChatMemory:
         self._choice: OrderedDict[Conversation, Language] = OrderedDict()
         # The id of the last message answered, for edits.
         self._last_message: OrderedDict[Conversation, int] = OrderedDict()
+        # The mission a deep link came from (/start mission-<id>): the place assumed for help.
+        self._home: OrderedDict[Conversation, str] = OrderedDict()
         self._locks: dict[Conversation, tuple[asyncio.Lock, int]] = {}
         self._backlogs: dict[Conversation, _Backlog] = {}
 
@@ -84,6 +86,12 @@ class ChatMemory:
     def choose(self, conversation: Conversation, language: Language) -> None:
         _put(self._choice, conversation, language, self._capacity)
         self.remember_language(conversation, language)
+
+    def home(self, conversation: Conversation) -> str | None:
+        return self._home.get(conversation)
+
+    def set_home(self, conversation: Conversation, mission_id: str) -> None:
+        _put(self._home, conversation, mission_id, self._capacity)
 
     def last_message(self, conversation: Conversation) -> int | None:
         return self._last_message.get(conversation)

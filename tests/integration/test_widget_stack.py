@@ -187,3 +187,24 @@ def test_delete_my_conversation_erases_it_from_the_assistant(
 def _user_texts(running_stack: RunningStack, sender: str) -> list[str]:
     events = running_stack.tracker(f"api:{sender}").get("events") or []
     return [event.get("text") for event in events if event.get("event") == "user"]
+
+
+def test_an_embassy_site_with_data_mission_gets_its_missions_card(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    """The embassy's own site sets data-mission: help without a place names that mission."""
+    gateway = running_stack.config.gateway_url
+    page_url = gateway + "/an-embassy-page"  # same origin as the gateway: an allowed site
+    html = embedding_page(gateway + "/widget.js", page_lang="en", mission="kbri-tokyo")
+    with chromium(tmp_path / "profile") as context:
+        page = context.new_page()
+        page.route(page_url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        widget = Widget(page).goto(page_url)
+        widget.open()
+        with widget.page.expect_request("**/api/chat") as sent:
+            answer = "\n".join(widget.send("I lost my passport, what do I do?"))
+        assert json.loads(sent.value.post_data or "{}")["mission"] == "kbri-tokyo"
+        assert "Your Indonesian mission: Embassy of the Republic of Indonesia in Tokyo" in answer
+        link = widget.page.locator('duta-widget a[href="https://kemlu.go.id/tokyo"]')
+        expect(link.first).to_be_visible()
+        widget.screenshot("widget-mission-card.png")

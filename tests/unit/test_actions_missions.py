@@ -113,3 +113,23 @@ def test_an_edited_directory_is_live_without_a_restart_and_a_broken_one_is_not(
     assert settled().by_id("kjri-osaka").contacts["phone"].value == "+81 6 0000 0000"
     rewrite(original.replace('country: "JP"', 'country: "XX"', 1), 2_000_000_100)
     assert settled().by_id("kjri-osaka").contacts["phone"].value == "+81 6 0000 0000"
+
+
+async def test_without_a_place_the_mission_the_user_came_from_is_assumed() -> None:
+    """The widget on KBRI Tokyo's site sends data-mission; Telegram's /start mission-<id> too."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "help, I was robbed", "emergency", slots={"language": "en"},
+        metadata={"mission": "kbri-tokyo"},
+    )  # fmt: skip
+    await ActionMissionCard().run(dispatcher, tracker, {})
+    [card] = texts(dispatcher)
+    assert card.startswith("Your Indonesian mission: Embassy of the Republic of Indonesia in Tokyo")
+    # A place the user names still wins over the site's mission.
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "help, I was robbed in Osaka", "emergency", slots={"language": "en"},
+        metadata={"mission": "kbri-tokyo"},
+    )  # fmt: skip
+    await ActionMissionCard().run(dispatcher, tracker, {})
+    assert "Osaka" in texts(dispatcher)[0].split("\n")[0]

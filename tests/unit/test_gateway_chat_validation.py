@@ -53,6 +53,8 @@ async def gateway() -> AsyncIterator[TestClient]:
         (chat_body(lang=1), JSON, 422, "invalid_lang"),
         (chat_body(lang_choice="fr"), JSON, 422, "invalid_lang"),
         (chat_body(lang_choice=["id"]), JSON, 422, "invalid_lang"),
+        (chat_body(mission="KBRI Tokyo"), JSON, 422, "invalid_mission"),
+        (chat_body(mission=7), JSON, 422, "invalid_mission"),
         (b"x" * (16 * 1024 + 1), JSON, 413, "body_too_large"),
     ],
 )  # fmt: skip
@@ -148,6 +150,7 @@ def test_a_language_choice_is_read_beside_the_hint() -> None:
     request = parse_chat_body(chat_body(lang="en", lang_choice="id"), 1000)
     assert (request.lang, request.lang_choice) == ("en", "id")
     assert parse_chat_body(chat_body(), 1000).lang_choice is None
+    assert parse_chat_body(chat_body(mission="kbri-tokyo"), 1000).mission == "kbri-tokyo"
 
 
 def test_clean_message_drops_control_characters_but_keeps_lines() -> None:

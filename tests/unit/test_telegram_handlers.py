@@ -517,3 +517,14 @@ async def test_a_language_asked_for_in_words_holds_like_a_lang_choice(harness: H
     harness.rasa.output = [{"text": "Jawaban."}]
     await harness.message(text="kapan ICDD?", user_id=86, language_code="id")
     assert harness.rasa.received[1][2]["language_choice"] == "en"
+
+
+async def test_a_deep_link_from_a_missions_page_travels_with_every_message(
+    harness: Harness,
+) -> None:
+    await harness.message(text="/start mission-kbri-tokyo", user_id=87)
+    await harness.message(text="I lost my passport", user_id=87)
+    assert harness.rasa.received[-1][2]["mission"] == "kbri-tokyo"
+    await harness.message(text="/start mission-Bad_Id!", user_id=88)
+    await harness.message(text="I lost my passport", user_id=88)
+    assert "mission" not in harness.rasa.received[-1][2]
