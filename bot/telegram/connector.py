@@ -42,8 +42,8 @@ from knowledge.language import detect_language
 CHANNEL = "telegram"
 # Rasa intents the commands stand for (domain.yml); `restart` is one of Rasa's own.
 MENU_PAYLOAD = "/help"
-BURST_QUIET_SECONDS = 2.0
-BURST_MAX_WAIT_SECONDS = 10.0
+BURST_QUIET_SECONDS = 3.0
+BURST_MAX_WAIT_SECONDS = 12.0
 log = logging.getLogger("bot.telegram")
 
 
@@ -114,13 +114,15 @@ class Connector:
             return  # the call answering this conversation takes it with the next turn
         quiet = 0.0  # the first message is answered at once
         try:
-            async with self.chats.lock(conversation):
-                while batch := await self.chats.take(conversation, quiet, BURST_MAX_WAIT_SECONDS):
-                    quiet = self.burst_quiet_seconds
-                    turn = self._joined(batch)
-                    last_id = batch[-1].message_id
-                    if not await self.admit(bot, conversation, user, turn, reply_to=last_id):
-                        continue
+            while batch := await self.chats.take(conversation, quiet, BURST_MAX_WAIT_SECONDS):
+                quiet = self.burst_quiet_seconds
+                turn = self._joined(batch)
+                last_id = batch[-1].message_id
+                if not await self.admit(bot, conversation, user, turn, reply_to=last_id):
+                    continue
+                # Locked per answer, not while waiting for the burst: a command (/reset) meanwhile
+                # need not wait.
+                async with self.chats.lock(conversation):
                     async with typing(bot, conversation.chat_id, conversation.thread_id):
                         reply = await self.ask(conversation, user, turn)
                     self.chats.remember_message(conversation, last_id)

@@ -11,6 +11,7 @@ is not answered again).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
@@ -118,10 +119,15 @@ class ChatMemory:
     async def take(self, conversation: Conversation, quiet: float, at_most: float) -> list[Waiting]:
         """Everything waiting, once no new message came for `quiet` seconds (at most `at_most`).
 
-        Empty when there is nothing left: the caller stops answering and the next message to
-        arrive makes its own caller the one who answers.
+        After an answer (quiet > 0) a message that comes within `quiet` seconds still belongs to
+        the burst: answers can be quicker than a person's next message. Empty when nothing came:
+        the caller stops answering and the next message makes its own caller the one who answers.
         """
         backlog = self._backlogs.get(conversation)
+        if backlog is not None and not backlog.messages and quiet > 0:
+            backlog.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(backlog.arrived.wait(), quiet)
         if backlog is None or not backlog.messages:
             self._backlogs.pop(conversation, None)
             return []

@@ -41,3 +41,21 @@ def test_telegram_shows_the_card_with_the_missions_link(
     shown = "\n".join(r["text"] for r in replies)
     assert HOTLINE in shown
     assert "KJRI Osaka" in shown and "https://kemlu.go.id/osaka" in shown
+
+
+@pytest.mark.parametrize(
+    ("question", "mission_id"),
+    [
+        ("what is the address of the Indonesian embassy in Lisbon?", "kbri-lisbon"),
+        ("kbri di Helsinki alamatnya apa", "kbri-helsinki"),
+    ],
+)
+def test_where_is_the_mission_is_answered_with_its_card(
+    running_stack: RunningStack, question: str, mission_id: str
+) -> None:
+    mission = load_directory().by_id(mission_id)
+    assert mission is not None
+    reply = running_stack.chat(f"mission-{uuid.uuid4().hex[:8]}", question)
+    assert reply.status == 200 and reply.body["fallback"] is False, reply.body
+    assert mission.name[reply.body["language"]] in reply.text
+    assert mission.contacts["website"].value in reply.text

@@ -116,6 +116,8 @@ class Harness:
             chats=ChatMemory(),
             max_message_chars=1000,
             part_chars=4096,
+            # Feeds here are one after another: no burst to wait for (the burst test sets its own).
+            burst_quiet_seconds=0.0,
         )
         self.update_ids = itertools.count(1)
 
