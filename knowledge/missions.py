@@ -227,7 +227,9 @@ class Gazetteer:
             for region in mission.covers_regions:
                 names[_fold(region)] = Place(_fold(region), "region", mission.country, region)
         positions: dict[str, tuple[float, float]] = {}
-        by_id = {city["geonameid"]: city for city in cities.values()}
+        names_of: dict[int, set[str]] = {}
+        for name, city in cities.items():
+            names_of.setdefault(city["geonameid"], set()).add(name)
         for mission in directory.missions:
             # Every name of the mission's city ("Davao" for "Davao City", "Den Haag").
             city_names = {_fold(c) for c in mission.city.values()}
@@ -237,12 +239,9 @@ class Gazetteer:
             )  # fmt: skip
             region = None
             if record is not None:
-                record = by_id[record["geonameid"]]
                 positions[mission.id] = (record["latitude"], record["longitude"])
                 region = regions.get(f"{mission.country}.{record['admin1code']}")
-                city_names |= {
-                    n for n, c in cities.items() if c["geonameid"] == record["geonameid"]
-                }
+                city_names |= names_of[record["geonameid"]]
             for name in city_names:
                 names[name] = Place(
                     name,
