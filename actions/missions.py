@@ -105,7 +105,10 @@ async def resolve(text: str | None, home: str | None = None) -> Any:
     missions = await asyncio.to_thread(directory)
     if missions is None:
         return None
-    found = missions.resolve(text) if text and not text.startswith("/") else None
+    found = None
+    if text and not text.startswith("/"):
+        # Matching names (and near misses) takes milliseconds: off the event loop.
+        found = await asyncio.to_thread(missions.resolve, text)
     if found is None and home and (mission := missions.by_id(home)) is not None:
         from knowledge.missions import Resolution
 
