@@ -201,6 +201,9 @@ class Gazetteer:
     ordinary_words: frozenset[str]
     # Mission id -> where its city is, to pick the nearer of two consulates.
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # The names a misspelling may stand for: countries, regions, missions' cities and the big
+    # cities only (among 30,000 cities nearly every word has a near namesake).
+    fuzzy_names: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, directory: Directory) -> Gazetteer:
@@ -253,7 +256,13 @@ class Gazetteer:
                 )
         for name, code in {**country_names(), **directory.aliases}.items():
             names[name] = Place(name, "country", code)
-        return cls(names, frozenset(ordinary_words()), positions)
+        big_cities = {_fold(c["name"]) for c in cities.values() if c["population"] >= _BIG_CITY}
+        fuzzy = [
+            name
+            for name, place in names.items()
+            if len(name) >= _FUZZY_MIN_CHARS and (place.kind != "city" or name in big_cities)
+        ]
+        return cls(names, frozenset(ordinary_words()), positions, fuzzy)
 
     def mentions(self, text: str) -> list[Place]:
         folded = _fold(text)
@@ -275,7 +284,7 @@ class Gazetteer:
             # Earliest first; at one position the longest name ("new south wales" over "wales").
             exact.sort(key=lambda item: (item[0], item[1]))
             return [place for _, _, place in exact]
-        return [self.names[name] for name in _near_misses(tokens, self._fuzzy_names)]
+        return [self.names[name] for name in _near_misses(tokens, self.fuzzy_names)]
 
     def _allowed(self, piece: str, place: Place, capitalised: set[str], before: str) -> bool:
         """Whether a name in the text is meant as that place. Countries, regions and missions'
@@ -290,22 +299,6 @@ class Gazetteer:
         if piece in self.ordinary_words:
             return named
         return named or before in _PLACE_PREPOSITIONS or len(piece) >= _LONG_NAME
-
-    @cached_property
-    def _fuzzy_names(self) -> list[str]:
-        # Countries, regions, missions' cities and the big cities only: among 30,000 cities
-        # nearly every word has a near namesake.
-        return [
-            name
-            for name, place in self.names.items()
-            if len(name) >= _FUZZY_MIN_CHARS and (place.kind != "city" or name in self._big_cities)
-        ]
-
-    @cached_property
-    def _big_cities(self) -> frozenset[str]:
-        return frozenset(
-            _fold(c["name"]) for c in _cities().values() if c["population"] >= _BIG_CITY
-        )
 
 
 def region_variants(region: str) -> set[str]:
