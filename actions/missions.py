@@ -131,6 +131,8 @@ def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str,
         found.how, "mission_heading"
     )
     lines = [say(heading, language, place=place, name=name, city=city)]
+    loaded = directory()
+    catalog = loaded.sources if loaded is not None else {}
     used: dict[str, dict[str, Any]] = {}
     fields: dict[str, str] = {}
     for key in CONTACT_LINES:
@@ -138,7 +140,7 @@ def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str,
         if contact.value:
             lines.append(say(f"mission_{key}", language, value=str(contact.value)))
             fields[key] = str(contact.value)
-            used[contact.source] = missions_source(contact.source)
+            used[contact.source] = source_line(catalog.get(contact.source or ""))
     if not mission.contacts["phone"].value and not mission.contacts["hotline"].value:
         lines.append(say("mission_no_phone", language))
     sources = [s for s in used.values() if s]
@@ -149,11 +151,11 @@ def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str,
     return "\n".join(lines), data, sources
 
 
-def missions_source(source_id: str | None) -> dict[str, Any]:
-    found = (directory().sources if directory() else {}).get(source_id or "")
-    if not found:
+def source_line(source: dict[str, Any] | None) -> dict[str, Any]:
+    """A directory source as the {title, url, date} the channels show under an answer."""
+    if not source:
         return {}
-    return {"title": found["title"], "url": found.get("url"), "date": str(found.get("date"))}
+    return {"title": source["title"], "url": source.get("url"), "date": str(source.get("date"))}
 
 
 def utter_card(dispatcher: CollectingDispatcher, found: Any, language: str) -> None:
