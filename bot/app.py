@@ -54,12 +54,5 @@ async def _upstream_client(app: web.Application) -> AsyncIterator[None]:
     """One connection pool for the app's lifetime, closed on shutdown."""
     settings = app[SETTINGS]
     async with aiohttp.ClientSession() as session:
-        app[RASA_CLIENT] = RasaClient(
-            session,
-            rasa_urls=settings.rasa_urls,
-            action_server_url=settings.action_server_url,
-            rasa_token=settings.rasa_token,
-            timeout=settings.rasa_timeout,
-            health_timeout=settings.health_timeout,
-        )
+        app[RASA_CLIENT] = RasaClient.from_settings(session, settings)
         yield

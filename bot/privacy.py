@@ -62,14 +62,8 @@ async def _purge_forever(app: web.Application, days: int) -> None:
 
 async def _run(command: str, settings: Settings, days: float, sender: str | None) -> object:
     async with aiohttp.ClientSession() as session:
-        client = RasaClient(
-            session,
-            rasa_urls=settings.rasa_urls,
-            action_server_url=settings.action_server_url,
-            rasa_token=settings.rasa_token,
-            timeout=max(settings.rasa_timeout, 300.0),
-            health_timeout=settings.health_timeout,
-        )
+        # Erasing many conversations may take longer than one chat turn.
+        client = RasaClient.from_settings(session, settings, max(settings.rasa_timeout, 300.0))
         if command == "purge":
             return await client.purge(days)
         assert sender is not None

@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from bot.config import Settings
 from bot.logging_setup import fields
 
 log = logging.getLogger("bot.rasa_client")
@@ -77,6 +78,20 @@ class RasaClient:
         self._timeout = timeout
         self._health_timeout = health_timeout
         self._rotation = itertools.count()
+
+    @classmethod
+    def from_settings(
+        cls, session: aiohttp.ClientSession, settings: Settings, timeout: float | None = None
+    ) -> RasaClient:
+        """The client for the configured servers; `timeout` overrides RASA_TIMEOUT_SECONDS."""
+        return cls(
+            session,
+            rasa_urls=settings.rasa_urls,
+            action_server_url=settings.action_server_url,
+            rasa_token=settings.rasa_token,
+            timeout=settings.rasa_timeout if timeout is None else timeout,
+            health_timeout=settings.health_timeout,
+        )
 
     @property
     def rasa_server_count(self) -> int:
