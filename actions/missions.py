@@ -7,7 +7,9 @@ where the user is (answering it is optional). Knowledge answers whose FAQ entry 
 too when the question names a place (actions/answer.py).
 
 Every contact field is shown only when a source gives it, with the source's date; a mission with
-no phone on record points to its website and Kemlu's hotline instead.
+no phone on record points to its website and Kemlu's hotline instead. A territory served through
+its sovereign state's mission says so; a place the directory documents as served by no mission
+(South Sudan, Western Sahara) says that plainly, why, and gives Kemlu's hotline.
 
 Staff edits reach users without a restart: when knowledge/missions.yml changes, the new file is
 loaded beside the old one (which keeps answering) and swapped in once it has passed its checks; a
@@ -109,6 +111,9 @@ async def resolve(text: str | None, home: str | None = None) -> Any:
     if text and not text.startswith("/"):
         # Matching names (and near misses) takes milliseconds: off the event loop.
         found = await asyncio.to_thread(missions.resolve, text)
+        if found is None:
+            # A place named that no mission serves is answered as such, not with the home's card.
+            found = await asyncio.to_thread(missions.unserved, text)
     if found is None and home and (mission := missions.by_id(home)) is not None:
         from knowledge.missions import Resolution
 
@@ -124,15 +129,26 @@ def home_mission(tracker: Tracker) -> str | None:
 
 def card(found: Any, language: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """(text, the card as data for channels that draw it, the sources with their dates)."""
-    mission = found.mission
+    from knowledge.missions import NoMission, country_name
+
     place = found.place.title()
-    name, city = mission.name[language], mission.city[language]
-    heading = {"accredited": "mission_heading_accredited", "home": "mission_heading_home"}.get(
-        found.how, "mission_heading"
-    )
-    lines = [say(heading, language, place=place, name=name, city=city)]
     loaded = directory()
     catalog = loaded.sources if loaded is not None else {}
+    if isinstance(found, NoMission):
+        why = found.why.get(language) or found.why["en"]
+        text = say("mission_none", language, place=place, why=why)
+        sources = [source_line(catalog.get(found.source or ""))] if found.source else []
+        return text, {"id": None, "country": found.country, "no_mission": True}, sources
+    mission = found.mission
+    name, city = mission.name[language], mission.city[language]
+    heading = {
+        "accredited": "mission_heading_accredited",
+        "looks-after": "mission_heading_looks_after",
+        "sovereign": "mission_heading_sovereign",
+        "home": "mission_heading_home",
+    }.get(found.how, "mission_heading")
+    sovereign = country_name(found.sovereign, language) if found.sovereign else ""
+    lines = [say(heading, language, place=place, name=name, city=city, sovereign=sovereign)]
     used: dict[str, dict[str, Any]] = {}
     fields: dict[str, str] = {}
     for key in CONTACT_LINES:

@@ -159,6 +159,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Tidak ada perwakilan RI di {place}; yang melayani adalah {name} ({city}).",
         "en": "There is no Indonesian mission in {place}; it is served by {name} ({city}).",
     },
+    # Indonesia has no relations with the place: not accredited, but looks after Indonesians there.
+    "mission_heading_looks_after": {
+        "id": "Indonesia tidak punya perwakilan di {place} dan tidak ada yang diakreditasikan ke "
+        "sana; WNI di {place} dilayani oleh {name} ({city}).",
+        "en": "Indonesia has no mission in {place} and none accredited to it; Indonesians there "
+        "are looked after by {name} ({city}).",
+    },
+    # The territory rule: no source names a mission for the territory; its sovereign's mission.
+    "mission_heading_sovereign": {
+        "id": "Tidak ada sumber yang menyebut perwakilan RI untuk {place}, wilayah {sovereign}; "
+        "perwakilan RI yang bertanggung jawab atas {sovereign} adalah {name} ({city}).",
+        "en": "No source names an Indonesian mission for {place}, a territory of {sovereign}; the "
+        "Indonesian mission responsible for {sovereign} is {name} ({city}).",
+    },
+    # A place the directory documents as served by no mission (`no_mission:`).
+    "mission_none": {
+        "id": "Tidak ada perwakilan RI yang tercatat untuk {place}. {why} Dalam keadaan darurat, "
+        "hubungi hotline Kemlu +62 812 9007 0027 (nomor per Februari 2020).",
+        "en": "I have no Indonesian mission on record for {place}. {why} In an emergency, call "
+        "Kemlu's hotline +62 812 9007 0027 (number as of February 2020).",
+    },
     "mission_address": {"id": "Alamat: {value}", "en": "Address: {value}"},
     "mission_phone": {"id": "Telepon: {value}", "en": "Phone: {value}"},
     "mission_hotline": {"id": "Hotline: {value}", "en": "Hotline: {value}"},

@@ -198,11 +198,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     directory_file = source / "missions.yml"
     if directory_file.exists():
-        from knowledge.missions import load_directory
+        from knowledge.missions import coverage, load_directory
 
         # Lists every problem at once, each with its mission's id (MissionDataError).
         directory = load_directory(directory_file)
         print(f"ok: {len(directory.missions)} missions in {directory_file.name}")
+        # Every country and territory must reach a mission or a documented no-mission outcome.
+        covered = coverage(directory)
+        unresolved = covered.pop("unresolved", [])
+        total = sum(len(codes) for codes in covered.values()) + len(unresolved)
+        ways = ", ".join(f"{how} {len(codes)}" for how, codes in sorted(covered.items()))
+        print(f"countries and territories: {total - len(unresolved)} of {total} resolve ({ways})")
+        print(f"  no mission (documented): {', '.join(sorted(covered.get('no-mission', [])))}")
+        if unresolved:
+            print(
+                f"error: {len(unresolved)} resolve to no mission and are not in no_mission: "
+                f"{', '.join(sorted(unresolved))} (add an accreditation with its source, or "
+                "a no_mission entry saying why)",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 

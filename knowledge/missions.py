@@ -10,7 +10,11 @@ names (states, provinces, prefectures) from pycountry's ISO 3166-2 list and the 
 
 Resolution order, as a consular officer would answer: a consulate whose area holds the region or
 city named; else the mission in a city named; else the embassy in the country named; else the
-embassy accredited to that country (said plainly by `Resolution.how`).
+embassy accredited to that country; else the mission a source says looks after Indonesians in a
+country Indonesia has no relations with (Israel); else, for a dependent territory, the mission
+serving its sovereign state (the territory rule: knowledge/gazetteer/sovereignty.tsv). Each is said
+plainly by `Resolution.how`. A place none of these reaches is listed in the file's `no_mission:`
+with the reason (`NoMission`): Duta says so and points to Kemlu's hotline.
 """
 
 from __future__ import annotations
@@ -60,7 +64,18 @@ _DIVISION_WORDS = re.compile(
 _PART_WORDS = re.compile(r"^(north|south|east|west|central)(ern)? ")
 
 # "home": no place named; the mission of the site or chat the user came from (data-mission).
-How = Literal["consulate-area", "mission-city", "embassy-in-country", "accredited", "home"]
+# "looks-after": not accredited (no relations), but a source says the mission looks after
+# Indonesians there; "sovereign": a territory served by the mission of its sovereign state.
+How = Literal[
+    "consulate-area", "mission-city", "embassy-in-country", "accredited", "looks-after",
+    "sovereign", "home",
+]  # fmt: skip
+# Statuses of knowledge/gazetteer/sovereignty.tsv under which a territory takes its sovereign's
+# mission; "International" (Antarctica) and "In contention" (Western Sahara) name no sovereign.
+_DEPENDENT = frozenset(
+    {"Part of", "Territory of", "Territories of", "Crown dependency of", "Associated with",
+     "Commonwealth of"}
+)  # fmt: skip
 
 
 class MissionDataError(ValueError):
@@ -84,6 +99,7 @@ class Mission:
     covers: tuple[str, ...]
     covers_regions: tuple[str, ...]
     contacts: Mapping[str, Contact]
+    looks_after: tuple[str, ...] = ()  # not accredited; a source says it looks after Indonesians
 
     @property
     def is_embassy(self) -> bool:
@@ -96,6 +112,23 @@ class Resolution:
     how: How
     place: str  # what in the message was recognised
     country: str  # the ISO code of the place's country
+    sovereign: str | None = None  # "sovereign": the state whose mission serves the territory
+
+
+@dataclass(frozen=True)
+class NoMission:
+    """A place the directory documents as served by no mission (`no_mission:`), and why."""
+
+    place: str
+    country: str
+    why: Mapping[str, str]  # language -> reason
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Sovereignty:
+    status: str  # "Part of", "Territory of", ... as knowledge/gazetteer/sovereignty.tsv says
+    sovereign: str | None
 
 
 @dataclass
@@ -103,13 +136,34 @@ class Directory:
     missions: list[Mission]
     sources: dict[str, dict[str, Any]]
     aliases: dict[str, str] = field(default_factory=dict)  # lower-case name -> ISO code
+    # ISO code -> why no mission serves it (the file's `no_mission:`), language -> text.
+    no_mission: dict[str, NoMission] = field(default_factory=dict)
+    sovereignty: dict[str, Sovereignty] = field(default_factory=lambda: sovereignty())
 
     def by_id(self, mission_id: str) -> Mission | None:
         return next((m for m in self.missions if m.id == mission_id), None)
 
     def serving_country(self, code: str) -> tuple[Mission, How] | None:
-        """The embassy in the country, else another mission there (Taiwan's economic office,
-        Hong Kong's consulate-general), else the one accredited to it."""
+        served = self._served(code)
+        return (served[0], served[1]) if served else None
+
+    def _served(self, code: str) -> tuple[Mission, How, str | None] | None:
+        """(mission, how, sovereign) for a country code: the embassy in the country, else another
+        mission there (Taiwan's economic office, Hong Kong's consulate-general), else the one
+        accredited to it, else the one a source says looks after Indonesians there, else for a
+        dependent territory the mission serving its sovereign state."""
+        found = self._served_directly(code)
+        if found is not None:
+            return (*found, None)
+        status = self.sovereignty.get(code)
+        if status is not None and status.status in _DEPENDENT and status.sovereign:
+            # One step only: the sovereign is served directly (no chain of territories).
+            found = self._served_directly(status.sovereign)
+            if found is not None:
+                return found[0], "sovereign", status.sovereign
+        return None
+
+    def _served_directly(self, code: str) -> tuple[Mission, How] | None:
         here = [m for m in self.missions if m.country == code]
         embassy = next((m for m in here if m.is_embassy), None)
         if embassy is not None:
@@ -123,6 +177,28 @@ class Directory:
         )
         if covering:
             return covering[0], "accredited"
+        caring = next((m for m in self.missions if code in m.looks_after), None)
+        if caring is not None:
+            return caring, "looks-after"
+        return None
+
+    def outcome(self, code: str) -> Resolution | NoMission | None:
+        """What Duta answers for a country code: the mission serving it, else the documented
+        no-mission outcome; None only for a code the directory says nothing about."""
+        name = country_name(code)
+        served = self._served(code)
+        if served is not None:
+            return Resolution(served[0], served[1], name, code, served[2])
+        return self.no_mission.get(code)
+
+    def unserved(self, text: str) -> NoMission | None:
+        """The documented no-mission outcome for the first country the text names, when no place
+        in it resolves to a mission ("I'm in Juba, South Sudan"). Indonesia is skipped: a place
+        at home names no mission ("KBRI Indonesia di ...")."""
+        for place in self.gazetteer.mentions(text):
+            entry = self.no_mission.get(place.country)
+            if place.kind == "country" and entry is not None and place.country != "ID":
+                return NoMission(place.name, entry.country, entry.why, entry.source)
         return None
 
     def resolve(self, text: str) -> Resolution | None:
@@ -141,19 +217,19 @@ class Directory:
 
     def _serving(self, place: Place) -> Resolution | None:
         if place.kind == "country":
-            served = self.serving_country(place.country)
+            served = self._served(place.country)
             if served is None:
                 return None
-            return Resolution(served[0], served[1], place.name, place.country)
+            return Resolution(served[0], served[1], place.name, place.country, served[2])
         consulate = self._consulate_for_region(place)
         if consulate is not None:
             return Resolution(consulate, "consulate-area", place.name, place.country)
         if place.kind == "mission-city" and place.mission is not None:
             return Resolution(place.mission, "mission-city", place.name, place.country)
-        served = self.serving_country(place.country)
+        served = self._served(place.country)
         if served is None:
             return None
-        return Resolution(served[0], served[1], place.name, place.country)
+        return Resolution(served[0], served[1], place.name, place.country, served[2])
 
     def _consulate_for_region(self, place: Place) -> Mission | None:
         """The consulate whose area lists the place's region; when two list it ("southern
@@ -387,6 +463,32 @@ def country_names() -> dict[str, str]:
     return names
 
 
+def country_name(code: str, language: str = "en") -> str:
+    """A country's common English name, or its Indonesian translation (pycountry)."""
+    if code in EXTRA_COUNTRY_CODES:
+        return EXTRA_COUNTRY_CODES[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = getattr(country, "common_name", None) or country.name
+    if language == "id":
+        indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+        return indonesian.gettext(name)
+    return name
+
+
+def sovereignty() -> dict[str, Sovereignty]:
+    """ISO code -> status and sovereign state of every non-independent country or territory
+    (knowledge/gazetteer/sovereignty.tsv, from the datasets/country-codes table)."""
+    rows = (GAZETTEER_DIR / "sovereignty.tsv").read_text(encoding="utf-8").splitlines()
+    found = {}
+    for row in rows:
+        if row and not row.startswith("#"):
+            code, status, sovereign = row.split("\t")
+            found[code] = Sovereignty(status, sovereign or None)
+    return found
+
+
 def known_country(code: str) -> bool:
     return code in EXTRA_COUNTRY_CODES or pycountry.countries.get(alpha_2=code) is not None
 
@@ -407,7 +509,27 @@ def load_directory(path: Path | None = None) -> Directory:
         raise MissionDataError(f"{path}: {len(problems)} problem(s):\n  {listed}")
     sources = {s["id"]: s for s in raw["sources"]}
     aliases = {_fold(name): code for name, code in (raw.get("country_aliases") or {}).items()}
-    return Directory([_mission(m) for m in raw["missions"]], sources, aliases)
+    no_mission = {
+        str(e["country"]): NoMission(country_name(str(e["country"])), str(e["country"]),
+                                     e["why"], e.get("source"))
+        for e in raw.get("no_mission") or []
+    }  # fmt: skip
+    return Directory([_mission(m) for m in raw["missions"]], sources, aliases, no_mission)
+
+
+def coverage(directory: Directory) -> dict[str, list[str]]:
+    """How each of pycountry's countries and territories resolves, by `how` ("no-mission" for
+    the documented ones, "unresolved" for codes the directory says nothing about)."""
+    found: dict[str, list[str]] = {}
+    for country in pycountry.countries:
+        result = directory.outcome(country.alpha_2)
+        key = (
+            "unresolved" if result is None
+            else "no-mission" if isinstance(result, NoMission)
+            else result.how
+        )  # fmt: skip
+        found.setdefault(key, []).append(country.alpha_2)
+    return found
 
 
 def check(raw: object) -> list[str]:
@@ -423,6 +545,7 @@ def check(raw: object) -> list[str]:
     for alias, code in (raw.get("country_aliases") or {}).items():
         if not known_country(str(code)):
             problems.append(f"country_aliases {alias!r}: unknown country code {code!r}")
+    problems += _no_mission_problems(raw, source_ids)
     seen: set[str] = set()
     for number, mission in enumerate(raw["missions"], start=1):
         where = f"mission {number}"
@@ -437,6 +560,39 @@ def check(raw: object) -> list[str]:
             problems.append(f"{where}: the id is used twice")
         seen.add(str(mission_id))
     return problems
+
+
+def _no_mission_problems(raw: dict[str, Any], source_ids: set[Any]) -> Iterable[str]:
+    """A documented no-mission place must be a known code, say why in both languages, cite a
+    listed source when it names one, and not be one a mission covers (that would contradict)."""
+    entries = raw.get("no_mission") or []
+    if not isinstance(entries, list):
+        yield "no_mission: must be a list of {country, why: {id, en}, source}"
+        return
+    covered = {
+        str(code)
+        for m in raw["missions"] if isinstance(m, dict)
+        for code in [m.get("country"), *(m.get("covers") or []), *(m.get("looks_after") or [])]
+    }  # fmt: skip
+    seen: set[str] = set()
+    for entry in entries:
+        code = str(entry.get("country")) if isinstance(entry, dict) else repr(entry)
+        where = f"no_mission {code}"
+        if not isinstance(entry, dict) or not known_country(code):
+            yield f"{where}: unknown country code"
+            continue
+        why = entry.get("why")
+        if not isinstance(why, dict) or not all(
+            isinstance(why.get(lang), str) and why[lang].strip() for lang in ("id", "en")
+        ):
+            yield f"{where}: why needs text in both id and en"
+        if entry.get("source") is not None and entry["source"] not in source_ids:
+            yield f"{where}: source {entry['source']!r} is not a listed source"
+        if code in covered:
+            yield f"{where}: a mission covers it; remove one or the other"
+        if code in seen:
+            yield f"{where}: listed twice"
+        seen.add(code)
 
 
 def _mission_problems(mission: dict[str, Any], source_ids: set[Any]) -> Iterable[str]:
@@ -455,6 +611,13 @@ def _mission_problems(mission: dict[str, Any], source_ids: set[Any]) -> Iterable
     for code in mission.get("covers") or []:
         if not known_country(str(code)):
             yield f"covers: unknown country code {code!r}"
+    for code in mission.get("looks_after") or []:
+        if not known_country(str(code)):
+            yield f"looks_after: unknown country code {code!r}"
+    if mission.get("looks_after") and not all(
+        s in source_ids for s in mission.get("looks_after_source") or [None]
+    ):
+        yield "looks_after: needs looks_after_source, ids of listed sources"
     for name in CONTACT_FIELDS:
         contact = mission.get(name)
         if not isinstance(contact, dict):
@@ -494,6 +657,7 @@ def _mission(raw: dict[str, Any]) -> Mission:
         country=raw["country"],
         covers=tuple(raw.get("covers") or ()),
         covers_regions=tuple(raw.get("covers_regions") or ()),
+        looks_after=tuple(raw.get("looks_after") or ()),
         contacts={
             name: Contact(
                 raw[name].get("value"), raw[name].get("source"), raw[name].get("second_source")
