@@ -192,12 +192,12 @@ class Directory:
         return self.no_mission.get(code)
 
     def unserved(self, text: str) -> NoMission | None:
-        """The documented no-mission outcome for the first country the text names, when no place
-        in it resolves to a mission ("I'm in Juba, South Sudan"). Indonesia is skipped: a place
+        """The documented no-mission outcome for the first place the text names in such a country,
+        when no place in it resolves to a mission ("I'm in Juba"). Indonesia is skipped: a place
         at home names no mission ("KBRI Indonesia di ...")."""
         for place in self.gazetteer.mentions(text):
             entry = self.no_mission.get(place.country)
-            if place.kind == "country" and entry is not None and place.country != "ID":
+            if entry is not None and place.country != "ID":
                 return NoMission(place.name, entry.country, entry.why, entry.source)
         return None
 
@@ -280,6 +280,9 @@ class Gazetteer:
     # The names a misspelling may stand for: countries, regions, missions' cities and the big
     # cities only (among 30,000 cities nearly every word has a near namesake).
     fuzzy_names: list[str] = field(default_factory=list)
+    # Words in the longest name ("saint helena ascension and tristan da cunha"): the longest
+    # run of words looked up.
+    longest: int = 4
 
     @classmethod
     def build(cls, directory: Directory) -> Gazetteer:
@@ -338,7 +341,8 @@ class Gazetteer:
             for name, place in names.items()
             if len(name) >= _FUZZY_MIN_CHARS and (place.kind != "city" or name in big_cities)
         ]
-        return cls(names, frozenset(ordinary_words()), positions, fuzzy)
+        longest = max(len(name.split()) for name in names)
+        return cls(names, frozenset(ordinary_words()), positions, fuzzy, longest)
 
     def mentions(self, text: str) -> list[Place]:
         folded = _fold(text)
@@ -348,7 +352,7 @@ class Gazetteer:
         }
         tokens = folded.split()
         exact: list[tuple[int, int, Place]] = []
-        for size in (4, 3, 2, 1):
+        for size in range(self.longest, 0, -1):
             for start in range(len(tokens) - size + 1):
                 piece = " ".join(tokens[start : start + size])
                 place = self.names.get(piece)
@@ -359,7 +363,16 @@ class Gazetteer:
         if exact:
             # Earliest first; at one position the longest name ("new south wales" over "wales").
             exact.sort(key=lambda item: (item[0], item[1]))
-            return [place for _, _, place in exact]
+            # A name inside a longer one is not named ("sudan" in "south sudan").
+            spans: list[tuple[int, int]] = []
+            places = []
+            for start, size, place in exact:
+                end = start - size
+                if any(s <= start and end <= e for s, e in spans):
+                    continue
+                spans.append((start, end))
+                places.append(place)
+            return places
         return [self.names[name] for name in _near_misses(tokens, self.fuzzy_names)]
 
     def _allowed(self, piece: str, place: Place, capitalised: set[str], before: str) -> bool:
