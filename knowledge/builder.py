@@ -73,6 +73,14 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
         events = load_events(source / "events.yml")
         originals = {d.doc_id for d in docs if d.translation_of is None}
         warnings.extend(faq_warnings(entries, originals))
+        # Every answer cites a dated source (documents' translations cite their originals).
+        cited = [(f"document '{d.doc_id}'", d.source) for d in docs if d.translation_of is None]
+        cited += [(f"event '{e['id']}'", e["source"]) for e in events]
+        warnings.extend(
+            f"{where}: the source has no date and no accessed date"
+            for where, cited_source in cited
+            if cited_source.date is None and cited_source.accessed is None
+        )
         for entry in entries:
             units.extend(faq_units(entry))
         for event in events:

@@ -13,7 +13,6 @@ from knowledge.records import FaqEntry, KnowledgeInputError, Source
 
 LANGUAGES = ("id", "en")
 _KEBAB_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 
 
 def _read_yaml_list(path: Path) -> list[Any]:
@@ -72,6 +71,7 @@ def parse_source(value: Any, where: str) -> tuple[Source, str | None]:
         url=url,
         date=_date_str(value.get("date"), where, "source.date", required=False),
         publisher=str(publisher) if publisher else None,
+        accessed=_date_str(value.get("accessed"), where, "source.accessed", required=False),
     )
     return source, str(document) if document else None
 
@@ -135,6 +135,34 @@ def load_faq(folder: Path) -> list[FaqEntry]:
     return entries
 
 
+# How an answer says when its facts were true: "as of April 2024" / "per April 2024".
+_AS_OF_WORDS = {"en": ("as of",), "id": ("per ", "sejak ")}
+
+
+def citation_problems(entry: FaqEntry, where: str) -> list[str]:
+    """Every answer cites a dated source, and one whose facts change says as of when."""
+    problems = []
+    # The answer shows the source's date, else the date its facts are true as of.
+    if entry.source.date is None and entry.source.accessed is None and entry.as_of is None:
+        problems.append(
+            f"{where}: no date: give the source's date (when it was published), or as_of (when "
+            "the answer was true), or for a page that shows no date the day you read it "
+            "(source accessed), YYYY-MM-DD"
+        )
+    if entry.volatile and entry.as_of:
+        year = entry.as_of[:4]
+        for lang in LANGUAGES:
+            answer = entry.answers[lang].lower()
+            said = any(word in answer for word in _AS_OF_WORDS[lang]) and year in answer
+            if not said:
+                example = "as of" if lang == "en" else "per"
+                problems.append(
+                    f"{where}: the facts change (volatile), so answers.{lang} must say when they "
+                    f"were true, e.g. '{example} <month> {year}' (as_of is {entry.as_of})"
+                )
+    return problems
+
+
 def faq_warnings(entries: list[FaqEntry], doc_ids: set[str]) -> list[str]:
     """Content-policy problems that do not stop a build but must be fixed."""
     warnings: list[str] = []
@@ -143,12 +171,8 @@ def faq_warnings(entries: list[FaqEntry], doc_ids: set[str]) -> list[str]:
             warnings.append(
                 f"{entry.origin}: source.document '{entry.document}' is not a known document"
             )
-        if entry.volatile:
-            for lang, answer in entry.answers.items():
-                if not _YEAR_RE.search(answer):
-                    warnings.append(
-                        f"{entry.origin}: volatile answer ({lang}) does not state its date"
-                    )
+        # What an import refuses, a hand-edited file gets as a build warning.
+        warnings.extend(citation_problems(entry, entry.origin))
     return warnings
 
 

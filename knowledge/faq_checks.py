@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.faq import LANGUAGES, load_faq, parse_faq_entry
+from knowledge.faq import LANGUAGES, citation_problems, load_faq, parse_faq_entry
 from knowledge.faq_import import Candidate
 from knowledge.records import FaqEntry, KnowledgeInputError
 from knowledge.search import EmbedderLike
@@ -122,6 +122,7 @@ def parse_candidates(candidates: list[Candidate]) -> CheckReport:
             report.errors.append(str(exc))
             continue
         report.errors.extend(_length_problems(entry, where))
+        report.errors.extend(citation_problems(entry, where))
         if entry.faq_id in first_seen:
             report.errors.append(
                 f"{where}: duplicate id '{entry.faq_id}' (also at {first_seen[entry.faq_id]})"

@@ -70,7 +70,10 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--source-title", help="where the facts come from")
     add.add_argument("--source-url")
     add.add_argument("--source-publisher")
-    add.add_argument("--source-date", help="YYYY-MM-DD")
+    add.add_argument("--source-date", help="YYYY-MM-DD the source was published")
+    add.add_argument(
+        "--source-accessed", help="YYYY-MM-DD you read an undated source (instead of a date)"
+    )
     add.add_argument("--as-of", help="YYYY-MM-DD the answer is true as of (required if volatile)")
     add.add_argument("--volatile", action="store_true", help="the facts change (fees, rules)")
     add.add_argument("--tags", default="", help="comma separated")
@@ -225,6 +228,11 @@ def _prompt_missing(args: argparse.Namespace, ask: Callable[[str], str]) -> None
         setattr(args, name, [answer] if name.startswith("question_") and answer else answer)
     if not args.source_url:
         args.source_url = ask("source URL (empty: none): ").strip() or None
+    # Every entry cites a dated source (the checks refuse one without): ask rather than fail.
+    if not args.source_date and not args.source_accessed:
+        args.source_date = ask("source date YYYY-MM-DD (empty: the page has none): ").strip()
+        if not args.source_date:
+            args.source_accessed = ask("date you read it, YYYY-MM-DD: ").strip() or None
 
 
 def candidate_from_args(args: argparse.Namespace) -> Candidate:
@@ -238,6 +246,7 @@ def candidate_from_args(args: argparse.Namespace) -> Candidate:
             "publisher": args.source_publisher or None,
             "url": args.source_url or None,
             "date": args.source_date or None,
+            "accessed": args.source_accessed or None,
             "document": args.document or None,
         },
         "questions": {"id": list(args.question_id), "en": list(args.question_en)},

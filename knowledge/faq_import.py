@@ -20,6 +20,7 @@ OPTIONAL_COLUMNS = (
     "source_url",
     "source_publisher",
     "source_date",
+    "source_accessed",
     "as_of",
     "volatile",
     "tags",
@@ -75,6 +76,7 @@ def row_to_raw(row: dict[str, str | None], where: str, problems: list[str]) -> d
             "publisher": _cell(row, "source_publisher") or None,
             "url": _cell(row, "source_url") or None,
             "date": _cell(row, "source_date") or None,
+            "accessed": _cell(row, "source_accessed") or None,
             "document": _cell(row, "document") or None,
         },
         "questions": {

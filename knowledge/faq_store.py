@@ -43,6 +43,8 @@ def entry_mapping(entry: FaqEntry) -> dict[str, Any]:
     source["publisher"] = entry.source.publisher
     source["url"] = entry.source.url
     source["date"] = entry.source.date
+    if entry.source.accessed:  # only undated pages have one; keeps the usual entries short
+        source["accessed"] = entry.source.accessed
     source["document"] = entry.document
     return {
         "id": entry.faq_id,

@@ -89,6 +89,7 @@ def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> 
         url=_as_str_or_none(meta.get("url")),
         date=_as_str_or_none(meta.get("date")),
         publisher=publisher,
+        accessed=_as_str_or_none(meta.get("accessed")),
     )
     return Document(
         doc_id,

@@ -14,8 +14,11 @@ class KnowledgeInputError(ValueError):
 class Source:
     title: str
     url: str | None = None
-    date: str | None = None
+    date: str | None = None  # when the source was published
     publisher: str | None = None
+    # For a page that gives no date: the day its address and text were last checked, so every
+    # record still carries a date (shown as such, never as a publication date).
+    accessed: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -80,6 +80,9 @@ def document_units(
 
 def faq_units(entry: FaqEntry) -> list[Unit]:
     source = entry.source.as_dict()
+    # An undated source shows the date its answer is true as of (as the visa and event flows do,
+    # actions/content.py), so no answer path drops the entry's date.
+    source["date"] = entry.source.date or entry.as_of
     extra = {"as_of": entry.as_of, "volatile": entry.volatile, "tags": list(entry.tags)}
     if entry.document:
         extra["document"] = entry.document

@@ -80,6 +80,18 @@ def test_csv_import_adds_entries_and_logs_the_change(knowledge: Path, tmp_path: 
     assert run_cli("faq", "validate")[0] == 0
 
 
+def test_an_undated_page_is_cited_with_the_day_it_was_read(knowledge: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "undated.csv"
+    header = HEADER.replace(",as_of,", ",source_accessed,as_of,")
+    row = GOOD_ROW.replace(",2026-11-01,", ",2026-11-02,,")
+    sheet.write_text(header + row, encoding="utf-8")
+    code, _out, err = run_cli("faq", "import", str(sheet))
+    assert code == 0, err
+    entry = next(e for e in load_faq(knowledge / "faq") if e.faq_id == "library-hours")
+    assert entry.source.accessed == "2026-11-02" and entry.source.date is None
+    assert entry.as_of is None
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
@@ -100,9 +112,14 @@ def test_csv_import_adds_entries_and_logs_the_change(knowledge: Path, tmp_path: 
             r"source\.title is 201 characters, the limit is 200",
         ),
         (HEADER + GOOD_ROW.replace(",false,", ",maybe,"), r"'volatile' must be true or false"),
+        (HEADER + GOOD_ROW.replace(",2026-11-01,", ",,"), r"row 1 \(line 2\).*no date: give"),
+        (
+            HEADER + GOOD_ROW.replace(",false,", ",true,"),
+            r"answers\.id must say when they were true, e\.g\. 'per <month> 2026'",
+        ),
     ],
     ids=["unclosed-quote", "cell-count", "header", "language", "dup-in-file", "dup-existing",
-         "too-long", "volatile"],
+         "too-long", "volatile", "undated", "volatile-without-as-of"],
 )  # fmt: skip
 def test_a_broken_csv_import_changes_no_file(
     knowledge: Path, tmp_path: Path, content: str, expected: str
@@ -129,13 +146,13 @@ def test_a_broken_yaml_import_names_the_line_and_changes_no_file(
     entries = [
         {
             "id": "passport-fee",
-            "source": {"title": "Imigrasi"},
+            "source": {"title": "Imigrasi", "date": "2024-04-01"},
             "questions": {"id": ["Berapa biaya paspor?"], "en": ["How much is a passport?"]},
             "answers": {"id": "x" * 1300, "en": "It depends."},
         },
         {
             "id": "second-entry",
-            "source": {"title": "Imigrasi"},
+            "source": {"title": "Imigrasi", "date": "2024-04-01"},
             "questions": {"id": ["Pertanyaan kedua?"]},
             "answers": {"id": "Jawaban.", "en": "Answer."},
         },
@@ -158,11 +175,15 @@ def test_faq_add_with_flags_and_an_invalid_one(knowledge: Path) -> None:
         "--question-en", "How much do consular services cost?",
         "--answer-id", "Lihat daftar tarif di situs KBRI setempat.",
         "--answer-en", "See the fee list on the local embassy's website.",
-        "--source-title", "Kemlu", "--file", "consular",
+        "--source-title", "Kemlu", "--source-date", "2026-11-01", "--file", "consular",
     ]  # fmt: skip
     before = snapshot(knowledge)
     code, _out, err = run_cli(*base[:-2], "--id", "Not Kebab")
     assert code == 2 and "must be kebab-case" in err and snapshot(knowledge) == before
+    # Without a date the source is refused, and nothing is written.
+    undated = [a for a in base if a not in ("--source-date", "2026-11-01")]
+    code, _out, err = run_cli(*undated)
+    assert code == 2 and "no date: give" in err and snapshot(knowledge) == before
     code, out, err = run_cli(*base)
     assert code == 0, err
     assert (knowledge / "faq" / "consular.yml").is_file()
@@ -182,7 +203,7 @@ def test_near_duplicate_found_by_the_fake_model_is_an_error_unless_allowed(
         "id": "copy-of-first",
         "questions": reordered,
         "answers": dict(existing.answers),
-        "source": {"title": "copy"},
+        "source": {"title": "copy", "date": "2026-11-01"},
     }
     sheet = tmp_path / "dup.yml"
     sheet.write_text(yaml.safe_dump([row], allow_unicode=True), encoding="utf-8")
@@ -207,7 +228,7 @@ def test_near_duplicate_and_contradiction_with_the_real_model(tmp_path: Path) ->
     entries = [
         {
             "id": "evoa-stay-again",
-            "source": {"title": "Imigrasi"},
+            "source": {"title": "Imigrasi", "date": "2024-04-01"},
             "questions": {
                 "id": ["Berapa lama saya boleh tinggal di Indonesia dengan visa on arrival?"],
                 "en": ["How long can I stay in Indonesia with a visa on arrival?"],
@@ -216,7 +237,7 @@ def test_near_duplicate_and_contradiction_with_the_real_model(tmp_path: Path) ->
         },
         {
             "id": "evoa-copy",
-            "source": {"title": "Imigrasi"},
+            "source": {"title": "Imigrasi", "date": "2024-04-01"},
             "questions": {
                 "id": ["Apa itu e-VOA atau visa saat kedatangan di Indonesia?"],
                 "en": ["What is the Indonesian e-VOA (visa on arrival)?"],

@@ -88,7 +88,7 @@ def test_hit_shape_and_language(kb: KnowledgeBase) -> None:
     assert english.language == "en" and top.language == "en"
     assert top.kind == "faq" and top.faq_id == "fixture-safe-travel-what"
     assert top.text == top.answers["en"] and set(top.answers) == {"id", "en"}
-    assert set(top.source) == {"title", "url", "date", "publisher"}
+    assert set(top.source) == {"title", "url", "date", "publisher", "accessed"}
     assert top.source["url"].startswith("https://")
     indonesian = kb.search("What is the Safe Travel application?", k=3, lang="id")
     assert indonesian.hits[0].text == top.answers["id"] and indonesian.hits[0].language == "id"
@@ -103,9 +103,10 @@ def test_documents_hits_cite_their_source(kb: KnowledgeBase) -> None:
     assert hit.title == "Lebih Efisien, Kemenlu Siapkan Diplomasi Digital"
     assert hit.source == {
         "title": hit.title,
-        "url": None,
+        "url": "http://www.neraca.co.id/article/103384/lebih-efisien-kemenlu-siapkan-diplomasi-digital",
         "date": "2018-07-12",
         "publisher": "NERACA",
+        "accessed": None,
     }
 
 
