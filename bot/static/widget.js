@@ -139,8 +139,10 @@
     return "id"; // most people who ask Kemlu's services are Indonesian citizens
   }
 
-  function t(key) {
-    return STRINGS[lang][key];
+  // Interface strings in the panel's language, or in `inLang` (an answer's own language: its
+  // "Sources:" label and dates follow the answer, not the panel).
+  function t(key, inLang) {
+    return STRINGS[asLang(inLang) || lang][key];
   }
 
   // ---- storage ---------------------------------------------------------------------------------
@@ -285,11 +287,11 @@
     return a;
   }
 
-  function formatDate(value) {
+  function formatDate(value, inLang) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value || "")) return value || "";
     var date = new Date(value + "T00:00:00Z");
     if (isNaN(date)) return value;
-    return date.toLocaleDateString(t("locale"), {
+    return date.toLocaleDateString(t("locale", inLang), {
       day: "numeric", month: "long", year: "numeric", timeZone: "UTC"
     });
   }
@@ -562,10 +564,12 @@
       sources.forEach(function (s) {
         var li = h("li");
         li.appendChild(link(s.url, String(s.title)) || document.createTextNode(String(s.title)));
-        if (s.date) li.appendChild(document.createTextNode(" (" + formatDate(String(s.date)) + ")"));
+        if (s.date) {
+          li.appendChild(document.createTextNode(" (" + formatDate(String(s.date), item.lang) + ")"));
+        }
         list.appendChild(li);
       });
-      row.appendChild(h("div", { class: "srcs" }, [h("span", { text: t("sources") }), list]));
+      row.appendChild(h("div", { class: "srcs" }, [h("span", { text: t("sources", item.lang) }), list]));
     }
     return row;
   }
