@@ -151,6 +151,29 @@ def best_hit(result: Any) -> Any | None:
     return result.hits[0] if result is not None and result.answerable and result.hits else None
 
 
+def nearby_buttons(result: Any, language: str, limit: int = 3) -> list[dict]:
+    """The FAQ entries close to a declined question, as buttons that ask them."""
+    hits = getattr(result, "nearby", None) or []
+    titles = dict.fromkeys(h.title for h in hits if h.language == language and h.title)
+    return [{"title": t, "payload": t} for t in list(titles)[:limit]]
+
+
+def decline(
+    dispatcher: CollectingDispatcher, result: Any, language: str, out_of_scope: bool
+) -> None:
+    """The honest "I don't know" (fallback true), with the nearest entries Duta does know."""
+    if out_of_scope:
+        dispatcher.utter_message(
+            text=say("out_of_scope", language), json_message=duta_meta(fallback=True)
+        )
+        return
+    buttons = nearby_buttons(result, language)
+    text = say("no_answer", language)
+    if buttons:
+        text = f"{text}\n\n{say('no_answer_nearby', language)}"
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=duta_meta(fallback=True))
+
+
 def utter_hit(
     dispatcher: CollectingDispatcher, hit: Any, language: str, buttons: list[dict] | None = None
 ) -> None:
@@ -172,12 +195,10 @@ class ActionAnswerFromKnowledge(Action):
         topic = next(tracker.get_latest_entity_values("topic"), None)
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
-        hit = best_hit(await search(query, language, strict=out_of_scope))
+        result = await search(query, language, strict=out_of_scope)
+        hit = best_hit(result)
         if hit is None:
-            decline = "out_of_scope" if out_of_scope else "no_answer"
-            dispatcher.utter_message(
-                text=say(decline, language), json_message=duta_meta(fallback=True)
-            )
+            decline(dispatcher, result, language, out_of_scope)
             return []
         utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))
         if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):

@@ -164,7 +164,9 @@ def answer_next(
     key = "events_none_upcoming" if latest else "events_none_known"
     values = {"name": latest["name"][language], "date": when(latest, language)} if latest else {}
     dispatcher.utter_message(text=say(key, language, **values))
-    dispatcher.utter_message(json_message=duta_meta([source_of(latest)] if latest else []))
+    # It says it has no answer, so it is a fallback whatever else it lists.
+    sources = [source_of(latest)] if latest else []
+    dispatcher.utter_message(json_message=duta_meta(sources, fallback=True))
 
 
 def _describe_all(
@@ -175,12 +177,17 @@ def _describe_all(
 
 
 def _list(
-    dispatcher: CollectingDispatcher, shown: list[dict[str, Any]], language: str, intro: str
+    dispatcher: CollectingDispatcher,
+    shown: list[dict[str, Any]],
+    language: str,
+    intro: str,
+    fallback: bool = False,
 ) -> None:
     dispatcher.utter_message(
         text=intro + "\n" + listing(shown, language), buttons=_buttons(shown, language)
     )
-    dispatcher.utter_message(json_message=duta_meta([source_of(e) for e in shown]))
+    sources = [source_of(e) for e in shown]
+    dispatcher.utter_message(json_message=duta_meta(sources, fallback=fallback))
 
 
 def answer_events(
@@ -206,7 +213,7 @@ def answer_events(
         _list(dispatcher, in_year, language, say("events_in_year", language, year=year.group(1)))
     else:
         intro = say("events_none_in_year", language, year=year.group(1))
-        _list(dispatcher, list(events), language, intro)
+        _list(dispatcher, list(events), language, intro, fallback=True)
 
 
 class ActionEvents(Action):

@@ -21,6 +21,10 @@ TEXTS: dict[str, dict[str, str]] = {
             'events and emergencies. Type "menu" to see the topics.'
         ),
     },
+    "no_answer_nearby": {
+        "id": "Yang saya ketahui dan mungkin dekat dengan pertanyaan Anda:",
+        "en": "What I do know that may be close to your question:",
+    },
     "no_answer": {
         "id": (
             "Maaf, saya belum punya jawaban yang dapat dipercaya untuk pertanyaan itu. "

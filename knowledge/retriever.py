@@ -100,6 +100,7 @@ class HybridIndex:
             [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
         )
         self.groups = list(keys)
+        self.group_position = keys
         # Units ordered by group and where each group starts, so that per-group maxima are one
         # reduceat instead of an unbuffered ufunc.at (the slowest step of ranking).
         self._by_group = np.argsort(self.group_of, kind="stable")
@@ -212,6 +213,6 @@ class HybridIndex:
         per_unit, per_group = self.held_idf(scores)
         return np.where(self.group_is_faq, per_group, self._group_max(per_unit))
 
-    def coverage(self, scores: QueryScores, unit: int) -> float:
-        """Share of the query's idf mass that the unit holds (the "no answer" decision's)."""
-        return float(self.held_idf(scores)[0][unit])
+    def group_coverage(self, scores: QueryScores, group: str) -> float:
+        """Share of the query's idf mass that one record holds (the "no answer" decision's)."""
+        return float(self.record_coverage(scores)[self.group_position[group]])

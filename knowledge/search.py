@@ -65,6 +65,8 @@ class SearchResult:
     language: str | None = None
     # Why the decision went this way: raw cosine and idf coverage of the best hit.
     signals: dict[str, float] = field(default_factory=dict)
+    # Not answerable, but close: the FAQ entries among the hits, for a "did you mean" reply.
+    nearby: list[Hit] = field(default_factory=list)
 
 
 MAX_QUERY_CHARS = 2000
@@ -164,14 +166,19 @@ class KnowledgeBase:
         per_unit = self.index.unit_scores(scores, "fused")
         hits = [self._hit(g.group, g.score, g.unit, per_unit, language) for g in ranked]
         best = ranked[0]
-        coverage = self.index.coverage(scores, best.unit)
+        # How much of the question the chosen record holds (any of a FAQ entry's variants and
+        # answers; a document's best chunk): the question's informative words that no part of
+        # the answer contains are what it does not answer.
+        coverage = self.index.group_coverage(scores, best.group)
         answerable = is_answerable(best.dense, coverage, self.thresholds, strict)
         signals = {
             "dense": best.dense,
             "coverage": coverage,
             "confidence": confidence(best.dense, coverage, self.thresholds),
         }
-        return SearchResult(answerable, hits, language, signals)
+        close = not answerable and signals["confidence"] >= self.thresholds.suggest_threshold
+        nearby = [hit for hit in hits if hit.kind == "faq"] if close else []
+        return SearchResult(answerable, hits, language, signals, nearby)
 
     def _hit(
         self, group: str, score: float, unit_index: int, per_unit: np.ndarray, language: str
