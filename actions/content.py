@@ -31,11 +31,14 @@ def faq(faq_id: str) -> FaqEntry:
 
 
 def faq_source(entry: FaqEntry) -> dict[str, Any]:
-    """{title, url, date} for custom.duta.sources; an undated source shows the answer's as-of."""
+    """{title, url, date, accessed} for custom.duta.sources; an undated source shows the answer's
+    as-of, or failing that the day the page was read (`accessed`, shown as such)."""
+    date = entry.source.date or entry.as_of or None
     return {
         "title": entry.source.title,
         "url": entry.source.url,
-        "date": entry.source.date or entry.as_of or None,
+        "date": date,
+        "accessed": None if date else entry.source.accessed,
     }
 
 

@@ -28,6 +28,9 @@ class Source:
     title: str
     url: str | None
     date: str | None
+    # For a page that shows no date: the day it was read. Channels show it as such ("read ..."),
+    # never as a publication date; the JSON carries it only when set.
+    accessed: str | None = None
 
 
 @dataclass
@@ -50,6 +53,10 @@ class Reply:
         body = asdict(self)
         if self.language_choice is None:
             del body["language_choice"]
+        for message in body["messages"]:
+            for source in message["sources"]:
+                if source["accessed"] is None:
+                    del source["accessed"]
         return body
 
 
@@ -111,11 +118,14 @@ def _buttons(raw: object) -> list[Button]:
 def _sources(raw: object) -> list[Source]:
     if not isinstance(raw, list):
         return []
-    return [
-        Source(s["title"], _optional_str(s.get("url")), _optional_str(s.get("date")))
-        for s in raw
-        if isinstance(s, dict) and isinstance(s.get("title"), str) and s["title"].strip()
-    ]
+    sources = []
+    for s in raw:
+        if not (isinstance(s, dict) and isinstance(s.get("title"), str) and s["title"].strip()):
+            continue
+        date = _optional_str(s.get("date"))
+        accessed = None if date else _optional_str(s.get("accessed"))
+        sources.append(Source(s["title"], _optional_str(s.get("url")), date, accessed))
+    return sources
 
 
 def _optional_str(value: object) -> str | None:

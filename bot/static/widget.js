@@ -50,6 +50,7 @@
       bot: "Duta:",
       typing: "Duta sedang mengetik…",
       sources: "Sumber:",
+      sourceRead: "dibaca",
       replies: "Pilihan balasan",
       retry: "Kirim ulang",
       log: "Percakapan dengan Duta",
@@ -92,6 +93,7 @@
       bot: "Duta:",
       typing: "Duta is typing…",
       sources: "Sources:",
+      sourceRead: "read",
       replies: "Suggested replies",
       retry: "Send again",
       log: "Conversation with Duta",
@@ -566,6 +568,10 @@
         li.appendChild(link(s.url, String(s.title)) || document.createTextNode(String(s.title)));
         if (s.date) {
           li.appendChild(document.createTextNode(" (" + formatDate(String(s.date), item.lang) + ")"));
+        } else if (s.accessed) { // an undated page: the day it was read, never as its date
+          li.appendChild(document.createTextNode(
+            " (" + t("sourceRead", item.lang) + " " + formatDate(String(s.accessed), item.lang) + ")"
+          ));
         }
         list.appendChild(li);
       });

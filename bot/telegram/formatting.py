@@ -115,7 +115,7 @@ def render_message(
     if message.sources:
         heading = tg_text("sources", language) + ":"
         lines = [(tg_len(heading), f"<b>{html.escape(heading)}</b>")]
-        lines += [_source_line(source, limit) for source in message.sources]
+        lines += [_source_line(source, limit, language) for source in message.sources]
         for number, (size, line) in enumerate(lines):
             separator = "\n\n" if number == 0 else "\n"
             if lengths[-1] + len(separator) + size <= limit:
@@ -129,9 +129,15 @@ def render_message(
     return parts
 
 
-def _source_line(source: Source, limit: int) -> tuple[int, str]:
-    """(visible length, HTML) of "• title (date)", the title a link when the URL is safe."""
-    date = f" ({source.date})" if source.date else ""
+def _source_line(source: Source, limit: int, language: Language) -> tuple[int, str]:
+    """(visible length, HTML) of "• title (date)", the title a link when the URL is safe; an
+    undated page shows the day it was read ("read 2026-12-06"), in the answer's language."""
+    if source.date:
+        date = f" ({source.date})"
+    elif source.accessed:
+        date = f" ({tg_text('source_read', language)} {source.accessed})"
+    else:
+        date = ""
     title = source.title.strip()
     room = max(2, limit - tg_len("• " + date))
     if tg_len(title) > room:

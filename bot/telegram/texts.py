@@ -128,6 +128,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Thank you! Your feedback has been recorded for the Duta team to read.",
     },
     "sources": {"id": "Sumber", "en": "Sources"},
+    "source_read": {"id": "dibaca", "en": "read"},
     "command_start": {"id": "Mulai dan lihat topik", "en": "Start and see the topics"},
     "command_menu": {"id": "Topik utama", "en": "Main topics"},
     "command_lang": {
