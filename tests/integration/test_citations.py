@@ -115,3 +115,24 @@ def test_the_widget_labels_sources_in_the_answers_language(
         assert re.search(r"\(\d{1,2} [A-Z][a-z]+ \d{4}\)", widget.texts(".srcs li")[-1])
         widget.send("Berapa biaya e-VOA Indonesia?")
         assert widget.texts(".msg.bot .srcs > span")[-1] == "Sumber:"
+
+
+def test_the_visa_forms_answer_cites_dated_official_sources(running_stack: RunningStack) -> None:
+    """The form's answer quotes FAQ entries directly (actions/content.py): their sources are
+    dated too, and an undated page's read date never stands in for a date."""
+    sender = f"visa-form-{uuid.uuid4().hex[:12]}"
+    steps = [
+        "I need a visa",
+        '/inform{"visa_direction": "to_indonesia"}',
+        '/inform{"visa_purpose": "tourism"}',
+        '/inform{"visa_nationality": "other"}',
+    ]
+    for step in steps:
+        reply = running_stack.chat(sender, step, lang="en")
+        assert reply.status == 200, reply.body
+    [answer] = [m for m in reply.body["messages"] if m["sources"]]
+    assert "As of April 2024" in answer["text"] or "as of April 2024" in answer["text"], answer
+    for source in answer["sources"]:
+        assert ISO_DATE.match(source["date"] or ""), source
+        assert "accessed" not in source, source  # only an undated page carries one
+        assert (source["url"] or "").startswith("https://"), source
