@@ -107,13 +107,14 @@ def shorten(passage: str, limit: int = EXTRACT_CHARS) -> str:
 
 
 def source_of(hit: Any) -> dict[str, Any]:
-    """The {title, url, date} the gateway shows under an answer."""
+    """The {title, url, date, accessed} the gateway shows under an answer: an undated page
+    carries the day it was read instead (shown as such, never as a publication date)."""
     source = getattr(hit, "source", None) or {}
-    return {
-        "title": source.get("title") or hit.title,
-        "url": source.get("url"),
-        "date": source.get("date"),
-    }
+    out = {"title": source.get("title") or hit.title, "url": source.get("url")}
+    out["date"] = source.get("date")
+    if not out["date"] and source.get("accessed"):
+        out["accessed"] = source["accessed"]
+    return out
 
 
 def answer_text(hit: Any, language: str) -> str:

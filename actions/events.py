@@ -135,11 +135,16 @@ def listing(events: list[dict[str, Any]], language: str) -> str:
 def source_of(event: dict[str, Any]) -> dict[str, Any]:
     source = event.get("source") or {}
     date = content.as_date(source.get("date"))
-    return {
+    out = {
         "title": source.get("title") or event["name"]["en"],
         "url": source.get("url"),
         "date": date.isoformat() if date else None,
     }
+    # An undated page carries the day it was read instead (shown as such).
+    accessed = None if date else content.as_date(source.get("accessed"))
+    if accessed:
+        out["accessed"] = accessed.isoformat()
+    return out
 
 
 def _buttons(events: list[dict[str, Any]], language: str) -> list[dict[str, str]]:

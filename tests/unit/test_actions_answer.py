@@ -190,3 +190,45 @@ def test_shorten_cuts_at_a_sentence_end() -> None:
     assert short.endswith(".") and len(short) <= 100
     assert shorten("pendek", 100) == "pendek"
     assert shorten("x" * 50 + " " + "y" * 80, 100).endswith("…")
+
+
+def test_an_undated_source_carries_the_day_it_was_read() -> None:
+    from actions.answer import source_of
+
+    hit = faq_hit()
+    hit.source = {"title": "A page", "url": "https://kemlu.go.id/x", "accessed": "2026-12-06"}
+    assert source_of(hit) == {
+        "title": "A page",
+        "url": "https://kemlu.go.id/x",
+        "date": None,
+        "accessed": "2026-12-06",
+    }
+    hit.source = {**hit.source, "date": "2024-04-01"}
+    assert "accessed" not in source_of(hit)
+
+
+class NearbyKB(FakeKB):
+    """Declines, with FAQ entries close to the question."""
+
+    def search(
+        self, query: str, k: int = 5, lang: str | None = None, strict: bool = False
+    ) -> SimpleNamespace:
+        result = super().search(query, k, lang, strict)
+        result.nearby = self.hits
+        return result
+
+
+async def test_a_close_decline_offers_the_nearest_entries_as_buttons(install: Any) -> None:
+    near = faq_hit()
+    near.language, near.title = "en", "When was ICDD held?"
+    # An entry whose title is in another language is no button to offer.
+    install(NearbyKB([near, faq_hit()], answerable=False))
+    dispatcher = await run(
+        make_tracker("which hotel hosted ICDD?", "ask_question", slots={"language": "en"})
+    )
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert message["text"].startswith("Sorry, I don't have a reliable answer")
+    assert "What I do know" in message["text"]
+    asked = "When was ICDD held?"
+    assert message["buttons"] == [{"title": asked, "payload": asked}]
+    assert duta(dispatcher)["fallback"] is True

@@ -152,3 +152,20 @@ def test_document_won_by_its_question_variant_shows_a_passage(kb: KnowledgeBase)
     chunks = {u.text for u in units if u.doc_id == question.doc_id and u.role == "chunk"}
     assert top.doc_id == question.doc_id and top.text in chunks
     assert top.language == "id"  # the fixture's documents are Indonesian only
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "apakah Safe Travel bisa dipakai tanpa internet?",
+        "How many people follow Kemlu on TikTok?",
+        "what films are showing at the cinema tonight",
+        "ICDD tahun 2021 diadain kapan sih?",
+    ],
+)
+def test_a_close_decline_offers_the_nearest_faq_entries(kb: KnowledgeBase, query: str) -> None:
+    result = kb.search(query, k=5)
+    bars = kb.thresholds
+    close = not result.answerable and result.signals["confidence"] >= bars.suggest_threshold
+    assert bool(result.nearby) == close, result.signals
+    assert all(hit.kind == "faq" for hit in result.nearby)
