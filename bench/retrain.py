@@ -105,7 +105,7 @@ def one_run(
         *[a for t in TEMPLATES["en"] for a in ("--question-en", t.format(name=NAME))],
         "--answer-id", f"{NAME} adalah kursus diplomat Kemlu (entri benchmark {marker}).",
         "--answer-en", f"{NAME} is a Kemlu diplomat course (benchmark entry {marker}).",
-        "--source-title", "Benchmark entry", "--file", "bench",
+        "--source-title", "Benchmark entry", "--source-date", "2026-12-06", "--file", "bench",
     ]  # fmt: skip
     started = time.monotonic()
     if two_commands:
