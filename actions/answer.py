@@ -152,6 +152,59 @@ def best_hit(result: Any) -> Any | None:
     return result.hits[0] if result is not None and result.answerable and result.hits else None
 
 
+# How many of the user's earlier messages a follow-up may lean on.
+CONTEXT_TURNS = 2
+
+
+def previous_question(tracker: Tracker) -> str | None:
+    """The user's last earlier message that got an answer (not a fallback, not a button),
+    within the last `CONTEXT_TURNS` messages; None when there is none."""
+    answered: bool | None = None  # the fallback flag of the replies after the message seen
+    seen_current = False
+    turns = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "bot":
+            meta = ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
+            if "fallback" in meta:
+                answered = not meta["fallback"] if answered is None else answered
+        elif kind == "user":
+            if not seen_current:  # the message being answered now
+                seen_current, answered = True, None
+                continue
+            turns += 1
+            text = (event.get("text") or "").strip()
+            if answered and text and not text.startswith("/"):
+                return text
+            if turns >= CONTEXT_TURNS:
+                return None
+            answered = None
+    return None
+
+
+def confidence_of(result: Any) -> float:
+    return float((getattr(result, "signals", None) or {}).get("confidence", 0.0))
+
+
+async def search_in_context(
+    tracker: Tracker, query: str | None, language: str, strict: bool = False
+) -> Any:
+    """The knowledge layer's result for `query`, or for it asked together with the user's
+    previous answered question when that is the surer answer: a follow-up leans on what was
+    asked before ("and the fee?", "who opened it?", "itu di mana?"), a new question stands on
+    its own and is surer alone."""
+    result = await search(query, language, strict=strict)
+    earlier = previous_question(tracker) if query and not query.startswith("/") else None
+    if not earlier:
+        return result
+    together = await search(f"{earlier} {query}", language, strict=strict)
+    if best_hit(together) is None:
+        return result
+    if best_hit(result) is None or confidence_of(together) > confidence_of(result):
+        return together
+    return result
+
+
 def nearby_buttons(result: Any, language: str, limit: int = 3) -> list[dict]:
     """The FAQ entries close to a declined question, as buttons that ask them."""
     hits = getattr(result, "nearby", None) or []
@@ -196,7 +249,7 @@ class ActionAnswerFromKnowledge(Action):
         topic = next(tracker.get_latest_entity_values("topic"), None)
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
-        result = await search(query, language, strict=out_of_scope)
+        result = await search_in_context(tracker, query, language, strict=out_of_scope)
         hit = best_hit(result)
         if hit is None:
             decline(dispatcher, result, language, out_of_scope)

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content, visa_terms
-from actions.answer import best_hit, search, utter_hit
+from actions.answer import best_hit, search_in_context, utter_hit
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -141,7 +141,7 @@ class ActionVisaEntry(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if text.startswith("/") or not is_precise(text):
             return [SlotSet("visa_precise", False)]
-        hit = best_hit(await search(text, language))
+        hit = best_hit(await search_in_context(tracker, text, language))
         if hit is None or not (hit.faq_id or "").startswith("visa-"):
             return [SlotSet("visa_precise", False)]
         utter_hit(dispatcher, hit, language)

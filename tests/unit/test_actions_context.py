@@ -1,0 +1,122 @@
+"""Follow-ups lean on the question before (actions/answer.py: previous_question and
+search_in_context)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions import knowledge_base
+from actions.answer import CONTEXT_TURNS, previous_question, search_in_context
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"event": "user", "text": text}
+
+
+def bot(fallback: bool | None) -> list[dict[str, Any]]:
+    """A reply as the gateway's actions send it: text, then the duta meta (when there is one)."""
+    events: list[dict[str, Any]] = [{"event": "bot", "text": "…", "data": {}}]
+    if fallback is not None:
+        custom = {"duta": {"sources": [], "fallback": fallback}}
+        events.append({"event": "bot", "text": None, "data": {"custom": custom}})
+    return events
+
+
+def tracker(*events: dict[str, Any] | list[dict[str, Any]]) -> Tracker:
+    flat: list[dict[str, Any]] = []
+    for event in events:
+        flat.extend(event if isinstance(event, list) else [event])
+    latest = next(e for e in reversed(flat) if e["event"] == "user")
+    return Tracker(
+        sender_id="test-user",
+        slots={"language": "en"},
+        latest_message={"text": latest["text"], "intent": {"name": "ask_question"}},
+        events=flat,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def test_the_last_answered_question_is_the_context() -> None:
+    t = tracker(user("when was ICDD held?"), bot(False), user("who opened it?"))
+    assert previous_question(t) == "when was ICDD held?"
+
+
+def test_a_question_that_got_a_fallback_is_no_context() -> None:
+    t = tracker(
+        user("when was ICDD held?"), bot(False), user("hotel?"), bot(True), user("and who?")
+    )
+    assert previous_question(t) == "when was ICDD held?"
+
+
+def test_a_reply_without_the_duta_meta_is_no_answer() -> None:
+    # Greetings and the menu carry no fallback flag: nothing to lean on.
+    t = tracker(user("halo"), bot(None), user("terus?"))
+    assert previous_question(t) is None
+
+
+def test_buttons_and_old_questions_are_no_context() -> None:
+    assert previous_question(tracker(user("/ask_events"), bot(False), user("when?"))) is None
+    old = [user("what is ICDD?"), bot(False)]
+    later = [x for _ in range(CONTEXT_TURNS) for x in (user("hmm"), *bot(True))]
+    assert previous_question(tracker(*old, *later, user("when?"))) is None
+
+
+def test_the_first_message_has_no_context() -> None:
+    assert previous_question(tracker(user("what is ICDD?"))) is None
+
+
+class ContextKB:
+    """Answerable when the query holds `needs`; confidence grows with the words it shares."""
+
+    def __init__(self, needs: str, alone_confidence: float | None = None) -> None:
+        self.needs, self.alone_confidence = needs, alone_confidence
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, strict: bool = False) -> Any:
+        self.queries.append(query)
+        together = self.needs in query and query != self.needs
+        hit = SimpleNamespace(doc_id="together" if together else "alone")
+        if together:
+            return SimpleNamespace(answerable=True, hits=[hit], signals={"confidence": 1.0})
+        if self.alone_confidence is None:
+            return SimpleNamespace(answerable=False, hits=[hit], signals={"confidence": 0.8})
+        return SimpleNamespace(
+            answerable=True, hits=[hit], signals={"confidence": self.alone_confidence}
+        )
+
+
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch) -> Any:
+    def _install(kb: Any) -> Any:
+        monkeypatch.setattr(knowledge_base, "wait", lambda timeout=None: kb)
+        return kb
+
+    return _install
+
+
+async def test_a_follow_up_is_asked_together_with_the_question_before(install: Any) -> None:
+    kb = install(ContextKB("when was ICDD held?"))
+    t = tracker(user("when was ICDD held?"), bot(False), user("who opened it?"))
+    result = await search_in_context(t, "who opened it?", "en")
+    assert result.hits[0].doc_id == "together"
+    assert kb.queries == ["who opened it?", "when was ICDD held? who opened it?"]
+
+
+async def test_a_new_question_that_is_surer_alone_stands_alone(install: Any) -> None:
+    install(ContextKB("when was ICDD held?", alone_confidence=1.2))
+    t = tracker(user("when was ICDD held?"), bot(False), user("how much is the e-VOA?"))
+    result = await search_in_context(t, "how much is the e-VOA?", "en")
+    assert result.hits[0].doc_id == "alone"
+
+
+async def test_without_context_only_the_message_is_searched(install: Any) -> None:
+    kb = install(ContextKB("x"))
+    await search_in_context(tracker(user("who opened it?")), "who opened it?", "en")
+    assert kb.queries == ["who opened it?"]
