@@ -9,6 +9,8 @@ import aiohttp
 from aiohttp import web
 
 from bot import middlewares
+from bot.admin import setup_console
+from bot.admin.store import ConsoleStore
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat import chat, forget
 from bot.config import Settings
@@ -44,6 +46,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     # /widget.js and /demo, with caching headers (bot/widget_routes.py).
     add_widget_routes(app.router, STATIC_DIR)
+    # The staff console under /admin/ (bot/admin, docs/console.md).
+    setup_console(app, ConsoleStore(settings.console_db))
     app.on_response_prepare.append(middlewares.security_headers)
     # After the upstream client in cleanup_ctx: the connector uses it and stops before it closes.
     setup_telegram(app)

@@ -10,6 +10,7 @@ import time
 
 from aiohttp import web
 
+from bot.admin import record_unanswered
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat_request import InvalidChatRequest, read_chat_request, read_forget_request
 from bot.http_errors import json_error, rate_limited
@@ -87,6 +88,9 @@ async def chat(request: web.Request) -> web.Response:
         ),
     )
     log.debug("chat reply", extra=fields(sender=sender_hash, reply=reply.to_json()))
+    if reply.fallback and output:
+        # The staff console's queue of unanswered questions (redacted; docs/privacy.md).
+        await record_unanswered(request.app, CHANNEL, reply.language, chat_request.message)
     return web.json_response(reply.to_json(), headers=_NO_STORE)
 
 

@@ -67,6 +67,8 @@ class Settings:
     telegram_webhook_url: URL | None = None
     # Longest Telegram message part; Telegram's own limit is 4096.
     telegram_message_max_chars: int = 4096
+    # The staff console's accounts, sessions and unanswered questions (bot/admin, 0600).
+    console_db: Path = Path("var/console.db")
 
     @property
     def rasa_url(self) -> URL:
@@ -116,6 +118,7 @@ class Settings:
             telegram_message_max_chars=env.parse(
                 "TELEGRAM_MESSAGE_MAX_CHARS", 4096, _int_between(200, 4096)
             ),
+            console_db=env.parse("DUTA_CONSOLE_DB", "var/console.db", Path),
         )
         env.errors.extend(_telegram_errors(settings))
         if env.errors:
@@ -266,7 +269,7 @@ def _origin_list(raw: str) -> frozenset[str]:
 
 # Telegram's rule for the secret_token of setWebhook.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_GATEWAY_PATHS = ("/api/", "/health", "/static/", "/widget.js", "/demo")
+_GATEWAY_PATHS = ("/api/", "/health", "/static/", "/widget.js", "/demo", "/admin")
 
 
 def _telegram_errors(settings: Settings) -> list[str]:

@@ -17,12 +17,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
+from bot.admin import CONSOLE_STORE
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SETTINGS
 from bot.config import ConfigError, Settings
 from bot.logging_setup import fields
@@ -57,6 +59,14 @@ async def _purge_forever(app: web.Application, days: int) -> None:
             log.warning("purge failed", extra=fields(error=str(error)))
         dropped = await asyncio.to_thread(app[FEEDBACK].purge, days)
         log.info("old feedback erased", extra=fields(days=days, entries=dropped))
+        if (console := app.get(CONSOLE_STORE)) is not None:
+            try:
+                dropped = await asyncio.to_thread(console.purge_unanswered, days)
+                log.info(
+                    "old unanswered questions erased", extra=fields(days=days, entries=dropped)
+                )
+            except (OSError, sqlite3.Error) as error:
+                log.warning("unanswered purge failed", extra=fields(error=str(error)))
         await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 

@@ -37,13 +37,20 @@ def who() -> str:
 
 
 def record(
-    knowledge_dir: Path, command: str, lines: list[str], now: dt.datetime | None = None
+    knowledge_dir: Path,
+    command: str,
+    lines: list[str],
+    now: dt.datetime | None = None,
+    by: str | None = None,
 ) -> Path:
-    """Append one section; the file is rewritten atomically so a crash never leaves half of it."""
+    """Append one section; the file is rewritten atomically so a crash never leaves half of it.
+
+    by: who made the change when the caller knows better than the process (the staff console
+    names the logged-in account; the process runs as the service user)."""
     path = changelog_path(knowledge_dir)
     now = now or dt.datetime.now(dt.UTC)
     current = path.read_text(encoding="utf-8") if path.is_file() else HEADER
-    section = [f"## {now.strftime('%Y-%m-%d %H:%M:%S')} UTC · {command}", f"- by: {who()}"]
+    section = [f"## {now.strftime('%Y-%m-%d %H:%M:%S')} UTC · {command}", f"- by: {by or who()}"]
     section.extend(f"- {line}" for line in lines)
     write_text_atomic(path, current.rstrip("\n") + "\n\n" + "\n".join(section) + "\n")
     return path

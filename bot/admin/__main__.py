@@ -1,0 +1,89 @@
+"""`python -m bot.admin users ...`: the staff console's accounts (docs/console.md).
+
+    python -m bot.admin users add NAME --role editor|viewer   # asks for the password
+    python -m bot.admin users passwd NAME                     # a new password
+    python -m bot.admin users disable NAME | enable NAME
+    python -m bot.admin users role NAME editor|viewer
+    python -m bot.admin users list
+
+Passwords are never taken from the command line (other users of the machine see it in `ps`):
+they are asked for twice in a terminal, or read as the first line of standard input
+(`printf '%s\n' "$PASSWORD" | python -m bot.admin users add ...`).
+The accounts live in DUTA_CONSOLE_DB (default var/console.db), the running gateway's file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from bot.admin.store import ROLES, AccountError, ConsoleStore, check_password
+from bot.config import PRIVATE_UMASK
+
+
+def console_db() -> Path:
+    # The same rule as the gateway's setting (bot/config.py), without requiring the rest of it.
+    return Path(os.environ.get("DUTA_CONSOLE_DB", "").strip() or "var/console.db")
+
+
+def read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    check_password(first)
+    if confirm and getpass.getpass("again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.admin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    users = commands.add_parser("users", help="console accounts")
+    sub = users.add_subparsers(dest="action", required=True)
+    add = sub.add_parser("add", help="create an account (asks for its password)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    sub.add_parser("passwd", help="set a new password (asks for it)").add_argument("name")
+    sub.add_parser("disable", help="no more logins; open sessions end").add_argument("name")
+    sub.add_parser("enable", help="allow logins again").add_argument("name")
+    role = sub.add_parser("role", help="change an account's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+    sub.add_parser("list", help="the accounts, their roles and state")
+    args = parser.parse_args(argv)
+
+    os.umask(PRIVATE_UMASK)
+    store = ConsoleStore(console_db())
+    try:
+        if args.action == "add":
+            store.add_user(args.name, args.role, read_password())
+            print(f"account {args.name} ({args.role}) created in {store.path}")
+        elif args.action == "passwd":
+            store.set_password(args.name, read_password())
+            print(f"password of {args.name} changed; its open sessions ended")
+        elif args.action in ("disable", "enable"):
+            store.set_disabled(args.name, args.action == "disable")
+            print(f"account {args.name} {args.action}d")
+        elif args.action == "role":
+            store.set_role(args.name, args.role)
+            print(f"account {args.name} is now {args.role}")
+        else:
+            for user, locked in store.users():
+                state = "disabled" if user.disabled else "locked" if locked else "active"
+                print(f"{user.name:40s} {user.role:7s} {state}")
+    except AccountError as error:
+        print(f"duta admin: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

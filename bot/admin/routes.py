@@ -1,0 +1,421 @@
+"""The staff console under /admin/ (docs/console.md): login, the unanswered queue, answering it.
+
+Everything is a sub-application whose middleware lets nothing but the login form through without
+a session: pages redirect to /admin/login, /admin/api/ answers 401. Every POST (the login form
+included) must carry the session's CSRF token (form field `csrf` or header X-CSRF-Token).
+The session cookie is HttpOnly, SameSite=Strict, limited to /admin/, and Secure over HTTPS.
+Pages are rendered on the server (Jinja2, autoescaped), with a per-answer CSP nonce for the one
+style sheet and script: no build step, nothing loaded from elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bot.admin.desk import KnowledgeDesk, Outcome
+from bot.admin.store import ConsoleStore, Session
+from bot.admin.texts import page_language, t
+from bot.app_keys import SETTINGS
+from bot.i18n import Language
+from bot.logging_setup import fields
+
+log = logging.getLogger("bot.admin")
+
+PREFIX = "/admin"
+SESSION_COOKIE = "duta_console"
+LOGIN_COOKIE = "duta_console_login"  # the login form's CSRF token (no session yet)
+LANG_COOKIE = "duta_console_lang"
+PUBLIC_PATHS = frozenset({f"{PREFIX}/login"})
+MAX_FORM_BYTES = 64 * 1024
+
+STORE = web.AppKey("console_store", ConsoleStore)
+DESK = web.AppKey("console_desk", KnowledgeDesk)
+TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
+SESSION = web.RequestKey("console_session", Session)
+
+_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def create_console(store: ConsoleStore, desk: KnowledgeDesk | None = None) -> web.Application:
+    console = web.Application(middlewares=[_guard], client_max_size=MAX_FORM_BYTES)
+    console[STORE] = store
+    console[DESK] = desk or KnowledgeDesk()
+    console[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    routes = console.router
+    routes.add_get("/", _home)
+    routes.add_get("/login", _login_page)
+    routes.add_post("/login", _login)
+    routes.add_post("/logout", _logout)
+    routes.add_get("/unanswered", _unanswered_page)
+    routes.add_get("/answer", _answer_page)
+    routes.add_post("/answer", _answer)
+    routes.add_get("/history", _history_page)
+    routes.add_get("/api/me", _api_me)
+    routes.add_get("/api/unanswered", _api_unanswered)
+    routes.add_post("/api/faq/check", _api_check)
+    routes.add_post("/api/faq/publish", _api_publish)
+    return console
+
+
+def add_console(app: web.Application, store: ConsoleStore) -> None:
+    app.router.add_get(PREFIX, _to_console)
+    app.add_subapp(f"{PREFIX}/", create_console(store))
+
+
+async def _to_console(request: web.Request) -> web.StreamResponse:
+    return _redirect(f"{PREFIX}/")
+
+
+def _redirect(location: str) -> web.Response:
+    # 303: after a POST the browser follows with a GET.
+    return web.Response(status=303, headers={"Location": location, **_NO_STORE})
+
+
+# --- the guard -------------------------------------------------------------------------------
+
+
+def _is_api(request: web.Request) -> bool:
+    return request.path.startswith(f"{PREFIX}/api/")
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    session = await asyncio.to_thread(request.app[STORE].session, token) if token else None
+    if session is None:
+        if _is_api(request):
+            return _json_error(401, "login_required")
+        return _redirect(f"{PREFIX}/login")
+    if request.method not in ("GET", "HEAD") and not await _csrf_ok(request, session.csrf):
+        log.info("console request without a valid CSRF token", extra=fields(path=request.path))
+        if _is_api(request):
+            return _json_error(403, "csrf")
+        return _page_error(request, 403, "bad_form")
+    request[SESSION] = session
+    return await handler(request)
+
+
+async def _csrf_ok(request: web.Request, expected: str) -> bool:
+    sent = request.headers.get("X-CSRF-Token")
+    if sent is None and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        value = (await request.post()).get("csrf")
+        sent = value if isinstance(value, str) else None
+    return bool(sent) and hmac.compare_digest(str(sent), expected)
+
+
+def _json_error(status: int, code: str) -> web.Response:
+    return web.json_response({"error": {"code": code}}, status=status, headers=_NO_STORE)
+
+
+def _secure(request: web.Request) -> bool:
+    """Over HTTPS (directly, or behind our own proxy when TRUST_PROXY=1) the cookie is Secure."""
+    if request.secure:
+        return True
+    settings = request.config_dict[SETTINGS]
+    return settings.trust_proxy and request.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path=f"{PREFIX}/",
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(request),
+    )
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _language(request: web.Request) -> Language:
+    return page_language(
+        request.query.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("Accept-Language"),
+    )
+
+
+def _render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    language = _language(request)
+    nonce = secrets.token_urlsafe(16)
+    session = request.get(SESSION)
+    body = (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(
+            lang=language,
+            t=lambda key, **params: t(key, language, **params),
+            nonce=nonce,
+            session=session,
+            path=request.path,
+            **context,
+        )
+    )
+    csp = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
+    response = web.Response(
+        text=body,
+        status=status,
+        content_type="text/html",
+        headers={**_NO_STORE, "Content-Security-Policy": csp},
+    )
+    if "lang" in request.query and request.query["lang"] in ("id", "en"):
+        _set_cookie(request, response, LANG_COOKIE, language)
+    return response
+
+
+def _page_error(request: web.Request, status: int, key: str) -> web.Response:
+    return _render(request, "message.html", status=status, message_key=key)
+
+
+async def _home(request: web.Request) -> web.StreamResponse:
+    return _redirect(f"{PREFIX}/unanswered")
+
+
+async def _login_page(request: web.Request, error: str | None = None) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    response = _render(request, "login.html", status=401 if error else 200, csrf=token, error=error)
+    _set_cookie(request, response, LOGIN_COOKIE, token)
+    return response
+
+
+async def _login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    sent, expected = str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        log.info("console login without a valid CSRF token")
+        return await _login_page(request, "login_expired")
+    name, password = str(form.get("name", "")).strip().lower(), str(form.get("password", ""))
+    store = request.app[STORE]
+    result = await asyncio.to_thread(store.check_login, name, password)
+    if result.user is None:
+        # The name only when it is an account: a password typed into the name field stays out.
+        known = any(u.name == name for u, _ in await asyncio.to_thread(store.users))
+        log.info(
+            "console login refused",
+            extra=fields(account=name if known else "(unknown)", locked=result.locked),
+        )
+        if known:
+            await asyncio.to_thread(
+                store.audit, name, "login refused", "locked" if result.locked else "wrong password"
+            )
+        return await _login_page(request, "login_locked" if result.locked else "login_failed")
+    token, _session = await asyncio.to_thread(store.new_session, result.user)
+    await asyncio.to_thread(store.audit, result.user.name, "login", result.user.role)
+    log.info("console login", extra=fields(account=result.user.name, role=result.user.role))
+    # Load the model in the background: the queue groups by meaning with it.
+    asyncio.get_running_loop().run_in_executor(None, request.app[DESK].warm_up)
+    response = _redirect(f"{PREFIX}/unanswered")
+    _set_cookie(request, response, SESSION_COOKIE, token)
+    response.del_cookie(LOGIN_COOKIE, path=f"{PREFIX}/")
+    return response
+
+
+async def _logout(request: web.Request) -> web.StreamResponse:
+    await asyncio.to_thread(request.app[STORE].end_session, request.cookies[SESSION_COOKIE])
+    response = _redirect(f"{PREFIX}/login")
+    response.del_cookie(SESSION_COOKIE, path=f"{PREFIX}/")
+    return response
+
+
+async def _unanswered_page(request: web.Request) -> web.Response:
+    desk, store = request.app[DESK], request.app[STORE]
+    grouping = await asyncio.to_thread(desk.grouping, store)
+    return _render(request, "unanswered.html", grouping=grouping)
+
+
+def _ids(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()][:500]
+
+
+def _blank_form(ids: list[int], examples: list[tuple[str, str]]) -> dict[str, str]:
+    """The form pre-filled with what users asked, by language."""
+    by_lang: dict[str, list[str]] = {"id": [], "en": []}
+    for text, language in examples:
+        if language in by_lang and text not in by_lang[language] and "[" not in text:
+            by_lang[language].append(text)
+    return dict.fromkeys(FORM_FIELDS, "") | {
+        "ids": ",".join(str(i) for i in ids),
+        "questions_id": "\n".join(by_lang["id"][:5]),
+        "questions_en": "\n".join(by_lang["en"][:5]),
+    }
+
+
+async def _answer_page(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    if not session.user.can_publish:
+        return _page_error(request, 403, "viewer_only")
+    ids = _ids(request.query.get("ids", ""))
+    items = await asyncio.to_thread(request.app[STORE].open_unanswered)
+    chosen = [(i.text, i.language) for i in items if i.id in set(ids)]
+    return _render(
+        request, "answer.html", form=_blank_form(ids, chosen), examples=chosen, outcome=None
+    )
+
+
+FORM_FIELDS = (
+    "ids", "faq_id", "questions_id", "questions_en", "answer_id", "answer_en", "source_title",
+    "source_url", "source_publisher", "source_date", "source_accessed", "as_of", "tags",
+    "volatile", "allow_similar",
+)  # fmt: skip
+
+
+def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The form as a FAQ entry mapping (the knowledge/faq/*.yml shape the checks read)."""
+
+    def lines(name: str) -> list[str]:
+        return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+
+    def value(name: str) -> str | None:
+        return form.get(name, "").strip() or None
+
+    return {
+        "id": value("faq_id"),
+        "tags": [tag.strip() for tag in form.get("tags", "").split(",") if tag.strip()],
+        "as_of": value("as_of"),
+        "volatile": form.get("volatile") in ("on", "true", "1"),
+        "source": {
+            "title": value("source_title"),
+            "publisher": value("source_publisher"),
+            "url": value("source_url"),
+            "date": value("source_date"),
+            "accessed": value("source_accessed"),
+            "document": None,
+        },
+        "questions": {"id": lines("questions_id"), "en": lines("questions_en")},
+        "answers": {
+            "id": form.get("answer_id", "").strip(),
+            "en": form.get("answer_en", "").strip(),
+        },
+    }
+
+
+async def _run_answer(
+    request: web.Request, form: dict[str, str], publish: bool
+) -> tuple[Outcome, int]:
+    """Check (anyone logged in) or publish (editors) one entry; (outcome, HTTP status)."""
+    session = request[SESSION]
+    desk, store = request.app[DESK], request.app[STORE]
+    raw = entry_from_form(form)
+    allow_similar = form.get("allow_similar") in ("on", "true", "1")
+    if not publish:
+        outcome = await asyncio.to_thread(desk.check, raw, allow_similar)
+        return outcome, 200 if outcome.ok else 422
+    if not session.user.can_publish:
+        return Outcome(errors=[t("viewer_only", "en")]), 403
+    name = session.user.name
+    outcome = await asyncio.to_thread(desk.publish, raw, allow_similar, name)
+    if outcome.published and outcome.faq_id:
+        answered = await asyncio.to_thread(
+            store.mark_answered, _ids(form.get("ids", "")), outcome.faq_id
+        )
+        detail = f"FAQ {outcome.faq_id}; {answered} queued question(s) answered; " + (
+            "live" if outcome.live else f"not live: {outcome.failure}"
+        )
+        await asyncio.to_thread(store.audit, name, "publish", detail)
+        log.info(
+            "console publish", extra=fields(account=name, faq=outcome.faq_id, live=outcome.live)
+        )
+    return outcome, 200 if outcome.ok else 422
+
+
+async def _answer(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    if not session.user.can_publish:
+        return _page_error(request, 403, "viewer_only")
+    posted = await request.post()
+    form = {name: str(posted.get(name, "")) for name in FORM_FIELDS}
+    publish = posted.get("action") == "publish"
+    outcome, status = await _run_answer(request, form, publish)
+    return _render(
+        request, "answer.html", status=status, form=form, examples=[], outcome=outcome,
+        publish=publish,
+    )  # fmt: skip
+
+
+async def _history_page(request: web.Request) -> web.Response:
+    trail = await asyncio.to_thread(request.app[STORE].audit_trail)
+    return _render(request, "history.html", trail=trail)
+
+
+# --- JSON API (the same, for scripts and tests) ----------------------------------------------
+
+
+async def _api_me(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    body = {"name": session.user.name, "role": session.user.role, "csrf": session.csrf}
+    return web.json_response(body, headers=_NO_STORE)
+
+
+async def _api_unanswered(request: web.Request) -> web.Response:
+    grouping = await asyncio.to_thread(request.app[DESK].grouping, request.app[STORE])
+    groups = [{**asdict(g), "size": g.size, "key": g.key} for g in grouping.groups]
+    return web.json_response(
+        {"by_meaning": grouping.by_meaning, "groups": groups}, headers=_NO_STORE
+    )
+
+
+async def _json_form(request: web.Request) -> dict[str, str] | None:
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    return {name: str(body.get(name) or "") for name in FORM_FIELDS}
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "ok": outcome.ok,
+        "errors": outcome.errors,
+        "warnings": outcome.warnings,
+        "faq_id": outcome.faq_id,
+        "published": outcome.published,
+        "live": outcome.live,
+        "lines": outcome.lines,
+        "failure": outcome.failure,
+    }
+
+
+async def _api_check(request: web.Request) -> web.Response:
+    form = await _json_form(request)
+    if form is None:
+        return _json_error(400, "invalid_json")
+    outcome, status = await _run_answer(request, form, publish=False)
+    return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
+
+
+async def _api_publish(request: web.Request) -> web.Response:
+    if not request[SESSION].user.can_publish:
+        return _json_error(403, "viewer_only")
+    form = await _json_form(request)
+    if form is None:
+        return _json_error(400, "invalid_json")
+    outcome, status = await _run_answer(request, form, publish=True)
+    return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
