@@ -1,6 +1,7 @@
 """Calibrates the knowledge layer's "no answer" decision (knowledge/answerability.py) on dev sets.
 
     .venv/bin/python -m bench.answerability [--index DIR] [--min-right 0.90]
+    .venv/bin/python -m bench.answerability --held-out   # the test splits, at the index's values
 
 Every dev question goes through `KnowledgeBase.search` once; then a grid of (coverage_weight,
 threshold) is swept over its signals. The pick maximises the share of near-domain dev questions
@@ -64,11 +65,13 @@ class Signals:
         return self.dense + weight * self.coverage >= threshold
 
 
-def load_sets(kb: KnowledgeBase) -> dict[str, Signals]:
-    questions = load_questions(default_questions_path(), "dev")
-    near = yaml.safe_load(NEAR_DOMAIN.read_text(encoding="utf-8"))["dev"]
+def load_sets(kb: KnowledgeBase, held_out: bool = False) -> dict[str, Signals]:
+    """The dev sets, or with `held_out` the test splits (xSID test instead of valid)."""
+    questions = load_questions(default_questions_path(), "test" if held_out else "dev")
+    near = yaml.safe_load(NEAR_DOMAIN.read_text(encoding="utf-8"))["test" if held_out else "dev"]
     facts = yaml.safe_load(FACTS.read_text(encoding="utf-8"))["questions"]
-    xsid = [text for lang in ("id", "en") for _, text in load_xsid("valid", lang)]
+    xsid_split = "test" if held_out else "valid"
+    xsid = [text for lang in ("id", "en") for _, text in load_xsid(xsid_split, lang)]
     return {
         "retrieval": Signals.of(kb, [q.text for q in questions], [q.expect for q in questions]),
         "facts": Signals.of(kb, [f["q"] for f in facts]),
@@ -117,11 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--index", type=Path)
     parser.add_argument("--min-right", type=float, default=0.90)
+    parser.add_argument(
+        "--held-out", action="store_true", help="report the test splits; pick nothing"
+    )
     args = parser.parse_args(argv)
     kb = KnowledgeBase.load(args.index)
     current = kb.thresholds
-    sets = load_sets(kb)
-    print(f"Answerability calibration over index {kb.version}; {machine()}")
+    sets = load_sets(kb, args.held_out)
+    title = "held-out report" if args.held_out else "calibration"
+    print(f"Answerability {title} over index {kb.version}; {machine()}")
     print("sizes: " + ", ".join(f"{name} {len(s.dense)}" for name, s in sets.items()))
     print(
         "| setting | weight | threshold | right & answered | facts | near-domain declined "
@@ -137,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     row("current", current.coverage_weight, current.threshold)
+    if args.held_out:
+        return 0
     weight, threshold, _ = pick(sets, args.min_right)
     row("picked", weight, threshold)
     strict = pick_strict(sets, weight, threshold)
