@@ -115,6 +115,23 @@ def test_the_widget_labels_sources_in_the_answers_language(
         assert re.search(r"\(\d{1,2} [A-Z][a-z]+ \d{4}\)", widget.texts(".srcs li")[-1])
         widget.send("Berapa biaya e-VOA Indonesia?")
         assert widget.texts(".msg.bot .srcs > span")[-1] == "Sumber:"
+        # A page that shows no date: the day it was read, said as such in the answer's language.
+        widget.send("What is digital diplomacy according to Fergus Hanson?")
+        assert re.search(r"\(read \d{1,2} [A-Z][a-z]+ \d{4}\)$", widget.texts(".srcs li")[-1])
+        widget.send("Apa definisi diplomasi digital menurut Fergus Hanson?")
+        assert re.search(r"\(dibaca \d{1,2} [A-Z][a-z]+ \d{4}\)$", widget.texts(".srcs li")[-1])
+
+
+def test_an_answer_from_an_undated_page_carries_the_day_it_was_read(
+    running_stack: RunningStack,
+) -> None:
+    reply = running_stack.chat(
+        f"undated-{uuid.uuid4().hex[:12]}", "What is digital diplomacy according to Fergus Hanson?"
+    )
+    assert reply.status == 200 and reply.body["fallback"] is False, reply.body
+    [source] = [s for m in reply.body["messages"] for s in m["sources"]]
+    assert source["url"].startswith("https://stekom.id/"), source
+    assert source["date"] is None and ISO_DATE.match(source["accessed"]), source
 
 
 def test_the_visa_forms_answer_cites_dated_official_sources(running_stack: RunningStack) -> None:
