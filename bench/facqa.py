@@ -6,6 +6,14 @@ broken by passage order (first appearance over train, valid, test), as a real in
 
     python bench/facqa.py            # test split, with the tuned parameters below
     python bench/facqa.py --tune     # grid over fusion parameters on train + valid (never test)
+    python -m bench.facqa --cli-defaults [--data DIR] [--workdir DIR]
+
+--cli-defaults measures what a user gets: the passages written as one .jsonl file, `python -m
+knowledge build --source` on it and `python -m knowledge search --json --queries` with the test
+questions, both as subprocesses with default settings (so the ranking the build tunes from the
+passages themselves, knowledge/autotune.py); the BM25-only and dense-only rankings come from
+the same built index and the same query path (KnowledgeBase.query_scores).
+The data folder is --data, else $DUTA_SHARED_DIR/eval/facqa.
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ import ast
 import csv
 import itertools
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +33,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from bench.common import EVAL_DIR, cached_embeddings, machine, ranking_metrics
+from bench.common import EVAL_DIR, PROJECT_ROOT, cached_embeddings, machine, ranking_metrics
 from knowledge.records import Unit
 from knowledge.retriever import HybridIndex, RankingParams
 
@@ -69,16 +80,132 @@ def evaluate(
     return {m: ranking_metrics(r) for m, r in ranks.items()}
 
 
+def _knowledge(*args: str) -> str:
+    """`python -m knowledge ARGS` as a user runs it; its stdout, or an error with its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "knowledge", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"python -m knowledge {args[0]} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def cli_defaults(
+    splits: dict[str, list[tuple[str, str]]],
+    passages: list[str],
+    workdir: Path,
+    model: str | None,
+    tune: bool = True,
+) -> dict:
+    """FacQA through the command line with default settings (see the module docstring)."""
+    from knowledge.search import KnowledgeBase
+
+    source, index = workdir / "passages", workdir / "index"
+    source.mkdir(parents=True, exist_ok=True)
+    with (source / "facqa.jsonl").open("w", encoding="utf-8") as handle:
+        for i, text in enumerate(passages):
+            handle.write(json.dumps({"id": f"p{i}", "text": text}, ensure_ascii=False) + "\n")
+    test = splits["test"]
+    questions = workdir / "questions.txt"
+    questions.write_text("".join(q + "\n" for q, _ in test), encoding="utf-8")
+    pid = {p: i for i, p in enumerate(passages)}
+    model_args = ["--model", model] if model else []
+    started = time.perf_counter()
+    built = _knowledge(
+        "build",
+        "--source",
+        str(source),
+        "--index",
+        str(index),
+        *model_args,
+        *([] if tune else ["--no-tune"]),
+    )
+    build_seconds = time.perf_counter() - started
+    lines = _knowledge(
+        "search",
+        "--index",
+        str(index),
+        "--k",
+        "10",
+        "--json",
+        "--queries",
+        str(questions),
+        *model_args,
+    ).splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    if len(records) != len(test):
+        raise SystemExit(f"search answered {len(records)} of {len(test)} questions")
+    ranks: dict[str, list[int | None]] = {"fused": [], "bm25": [], "dense": []}
+    for record, (question, passage) in zip(records, test, strict=True):
+        if record["query"] != question.strip():  # search answers one line per question, in order
+            raise SystemExit(f"answers out of order at {question!r}")
+        ids = [hit["doc_id"] for hit in record["hits"]]
+        gold = f"p{pid[passage]}"
+        ranks["fused"].append(ids.index(gold) + 1 if gold in ids else None)
+    # The single-signal rankings of the same index, through the same query path as search.
+    kb = KnowledgeBase.load(index, model_path=model)
+    for question, passage in test:
+        scores = kb.query_scores(question)
+        gold = f"p{pid[passage]}"
+        for mode in ("bm25", "dense"):
+            ids = [g.group for g in kb.index.rank(scores, mode, top=10)]
+            ranks[mode].append(ids.index(gold) + 1 if gold in ids else None)
+    settings = kb.manifest["settings"]
+    return {
+        "passages": len(passages),
+        "units": len(kb.units),
+        "questions": len(test),
+        "build": built.strip().splitlines(),
+        "build_seconds": round(build_seconds, 1),
+        "ranking": settings["ranking"],
+        "tuning": settings.get("tuning"),
+        "results": {m: ranking_metrics(r) for m, r in ranks.items()},
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tune", action="store_true", help="grid search on train+valid")
+    parser.add_argument("--cli-defaults", action="store_true", help="build + search as a user")
+    parser.add_argument(
+        "--no-tune", action="store_true", help="with --cli-defaults: build --no-tune"
+    )
+    parser.add_argument(
+        "--data", type=Path, help="FacQA folder (default $DUTA_SHARED_DIR/eval/facqa)"
+    )
+    parser.add_argument("--workdir", type=Path, help="with --cli-defaults: keep files here")
     parser.add_argument("--model", help="embedding model folder")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    data = args.data or EVAL_DIR / "facqa"
+    splits = {s: load_split(data / f"{s}.csv") for s in ("train", "valid", "test")}
+    if args.cli_defaults:
+        passages = list(dict.fromkeys(p for s in ("train", "valid", "test") for _, p in splits[s]))
+        with tempfile.TemporaryDirectory() as tmp:
+            report = cli_defaults(
+                splits, passages, args.workdir or Path(tmp), args.model, not args.no_tune
+            )
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(
+            f"FacQA test through the CLI: {report['questions']} questions over "
+            f"{report['passages']} passages ({report['units']} units); {machine()}; build "
+            f"{report['build_seconds']}s\nranking {report['ranking']}\ntuning {report['tuning']}"
+        )
+        print("| ranking | R@1 | R@5 | MRR@10 |\n|---|---|---|---|")
+        for mode in ("bm25", "dense", "fused"):
+            r = report["results"][mode]
+            print(f"| {mode} | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['MRR@10']:.3f} |")
+        return 0
+
     from knowledge.embedder import load_embedder
 
-    splits = {s: load_split(EVAL_DIR / "facqa" / f"{s}.csv") for s in ("train", "valid", "test")}
     passages = list(dict.fromkeys(p for s in ("train", "valid", "test") for _, p in splits[s]))
     pid = {p: i for i, p in enumerate(passages)}
     embedder = load_embedder(args.model)

@@ -49,6 +49,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     embedded: int = 0  # units whose vectors were computed in this build
     reused: int = 0  # units whose vectors came from the previous version
+    tuning: dict | None = None  # how the ranking settings were tuned from the corpus, if they were
 
     @property
     def units_per_second(self) -> float:
@@ -154,12 +155,33 @@ def embed_incrementally(
     return vectors, len(missing)
 
 
-def build_settings(chunk_params: ChunkParams, ranking: RankingParams | None) -> dict:
-    return {
+def build_settings(
+    chunk_params: ChunkParams, ranking: RankingParams | None, tuning: dict | None = None
+) -> dict:
+    settings = {
         "chunking": chunk_params.as_dict(),
         "tokenizer": TOKENIZER_VERSION,
         "ranking": (ranking or RankingParams()).as_dict(),
     }
+    if tuning is not None:
+        settings["tuning"] = tuning
+    return settings
+
+
+def corpus_ranking(
+    source: Path, units: list[Unit], vectors: np.ndarray, embedder: EmbedderLike
+) -> tuple[RankingParams | None, dict | None]:
+    """Ranking settings for a folder of documents, tuned on pseudo-questions from its own
+    passages (knowledge/autotune.py). The project's knowledge layout keeps RankingParams(),
+    tuned on its labelled dev questions, which say more than pseudo-questions can."""
+    if is_knowledge_layout(source):
+        return None, None
+    from knowledge.autotune import tune_ranking
+
+    report = tune_ranking(
+        units, vectors, embedder, known_word=getattr(embedder, "known_word", None)
+    )
+    return report.params, report.as_dict()
 
 
 def write_new_version(
@@ -170,10 +192,12 @@ def write_new_version(
     ranking: RankingParams | None = None,
     incremental: bool = False,
     info: dict | None = None,
+    tune: bool = True,
 ) -> BuildReport:
     """Write a complete version folder without making it current (the caller holds build_lock).
 
-    Validation and embedding happen before anything is written; on failure nothing is.
+    Validation and embedding happen before anything is written; on failure nothing is. Without
+    `ranking`, a folder of documents gets settings tuned from itself (`tune=False`: the defaults).
     """
     started = time.perf_counter()
     chunk_params = chunk_params or ChunkParams()
@@ -182,12 +206,15 @@ def write_new_version(
     known = reusable_vectors(index_root, embedder) if incremental else {}
     vectors, embedded = embed_incrementally(units, embedder, known)
     embed_seconds = time.perf_counter() - embed_started
+    tuning = None
+    if ranking is None and tune:
+        ranking, tuning = corpus_ranking(source, units, vectors, embedder)
     version = write_version(
         index_root,
         units,
         vectors,
         {"name": embedder.name, "dim": embedder.dim},
-        build_settings(chunk_params, ranking),
+        build_settings(chunk_params, ranking, tuning),
         info={
             "source": str(source.resolve()),
             "warnings": len(warnings),
@@ -208,6 +235,7 @@ def write_new_version(
         warnings,
         embedded=embedded,
         reused=len(units) - embedded,
+        tuning=tuning,
     )
 
 
@@ -220,6 +248,7 @@ def build_index(
     before_activate: Callable[[Path], None] | None = None,
     ranking: RankingParams | None = None,
     incremental: bool = False,
+    tune: bool = True,
 ) -> BuildReport:
     """Build a new version and make it current; on any failure the previous current stays.
 
@@ -227,7 +256,7 @@ def build_index(
     """
     with build_lock(index_root):
         report = write_new_version(
-            source, index_root, embedder, chunk_params, ranking, incremental=incremental
+            source, index_root, embedder, chunk_params, ranking, incremental=incremental, tune=tune
         )
         if before_activate is not None:
             before_activate(report.version)

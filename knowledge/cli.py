@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--keep", type=int, default=3, help="versions to keep (default 3)")
     build.add_argument("--model", help="embedding model folder (default: $DUTA_EMBED_MODEL)")
+    build.add_argument(
+        "--no-tune",
+        action="store_true",
+        help="a folder of documents keeps the default ranking settings instead of settings "
+        "tuned on pseudo-questions from its own passages",
+    )
 
     search = sub.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", help="the question")
@@ -108,7 +114,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     collect_units(source)
     report = build_index(
-        source, index_root, _embedder(args.model), keep=args.keep, incremental=args.incremental
+        source,
+        index_root,
+        _embedder(args.model),
+        keep=args.keep,
+        incremental=args.incremental,
+        tune=not args.no_tune,
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -118,6 +129,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"({report.units_per_second:.0f} units/s; embedded {report.embedded}, "
         f"reused {report.reused})"
     )
+    tuning = report.tuning
+    if tuning is not None and tuning["reason"] == "tuned":
+        print(
+            f"ranking: tuned on {tuning['queries']} pseudo-questions from the passages "
+            f"(MRR@10 {tuning['mrr']:.3f}, defaults {tuning['default_mrr']:.3f})"
+        )
+    elif tuning is not None:
+        print(f"ranking: {tuning['reason']}")
     return 0
 
 

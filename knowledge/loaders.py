@@ -79,6 +79,11 @@ def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> 
     body = "\n\n".join(paragraphs).strip()
     if not body:
         raise KnowledgeInputError(f"{origin}: document '{doc_id}' has no text after cleaning")
+    # A document without a title shows its opening as one, but its chunks do not carry it: the
+    # first chunk would hold those words twice (BM25 counts them double, the embedding leans on
+    # them) and later chunks would carry a cut-off sentence as their topic. On FacQA's untitled
+    # passages the made-up title cost 0.02 of R@1 (docs/benchmarks.md, "Defaults that travel").
+    chunk_title = title or ""
     title = title or body[:80]
     extra = meta.get("extra_titles") or []
     if isinstance(extra, str):
@@ -93,7 +98,7 @@ def make_document(doc_id: str, text: str, meta: dict[str, Any], origin: str) -> 
     )
     return Document(
         doc_id,
-        title,
+        chunk_title,
         body,
         language,
         source,

@@ -27,7 +27,7 @@ class Source:
 @dataclass(frozen=True)
 class Document:
     doc_id: str
-    title: str
+    title: str  # "" when the document has none (source.title then shows its opening)
     text: str  # already cleaned of page debris
     language: str | None
     source: Source

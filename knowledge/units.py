@@ -41,12 +41,12 @@ def document_units(
     if original is not None:
         doc_id, source = original.doc_id, original.source.as_dict()
         extra: dict[str, Any] = {"translated_from": original.language}
-        title = doc.title
+        title = doc.title or doc.source.title  # shown as the hit's title (knowledge/search.py)
     else:
         doc_id, source, extra = doc.doc_id, doc.source.as_dict(), {}
         # Extra titles (an English title of an Indonesian page) ride along in the title so
         # that both BM25 and the embedding see them with every chunk.
-        title = " | ".join((doc.title, *doc.extra_titles))
+        title = " | ".join(t for t in (doc.title, *doc.extra_titles) if t)
     chunks = [
         Unit(
             unit_id=f"{doc.doc_id}#{index}",

@@ -44,7 +44,9 @@ def test_txt_md_and_jsonl_documents(tmp_path: Path) -> None:
     ) == ("Dengan Metadata", "Kemlu", "2021-11-17", "https://kemlu.go.id/x", "id")
     assert meta.text == "Isi dengan metadata."  # title and lone publisher lines are not content
     assert docs["r1"].title == "Rekaman Satu" and docs["r1"].source.url == "https://a.example/1"
-    assert docs["2"].title == docs["2"].text == "Teks dua tanpa judul."
+    # No title: the source shows the opening, the chunks carry no made-up title.
+    assert docs["2"].source.title == docs["2"].text == "Teks dua tanpa judul."
+    assert docs["2"].title == ""
 
 
 @pytest.mark.parametrize(
