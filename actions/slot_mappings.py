@@ -19,6 +19,18 @@ from actions.meta import language_meta
 from knowledge.language import detect_language
 
 
+def standing_choice(tracker: Tracker) -> str | None:
+    """The language the user last asked for in words in this conversation ("answer in English"):
+    it holds until they ask for another, also where the channel does not keep the choice."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        meta = ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
+        if meta.get("language_chosen"):
+            return normalise(meta.get("language"))
+    return None
+
+
 class ValidateSlotMappings(ValidationAction):
     """Custom extraction of global slots (those not tied to a form)."""
 
@@ -36,7 +48,7 @@ class ValidateSlotMappings(ValidationAction):
             intent=intent,
             entities=entities,
             hint=metadata.get("language"),
-            choice=metadata.get("language_choice"),
+            choice=metadata.get("language_choice") or standing_choice(tracker),
             previous=previous,
             detect=detect_language,
         )

@@ -108,3 +108,25 @@ def test_a_standing_choice_wins_over_the_text_but_not_over_an_explicit_switch() 
     )
     assert switched == "en"
     assert resolve_language("When was ICDD?", None, [], "id", "id", detect) == "en"
+
+
+async def test_a_switch_asked_for_in_words_holds_in_later_turns() -> None:
+    # The API and other channels that keep no choice: the conversation's history keeps it.
+    tracker = make_tracker("and on iPhone?", "ask_question", slots={"language": "id"})
+    chosen = {"custom": {"duta": {"language": "id", "language_chosen": True}}}
+    later = {"custom": {"duta": {"language": "id"}}}
+    tracker.events = [
+        {"event": "user", "text": "pakai bahasa indonesia ya"},
+        {"event": "bot", "text": None, "data": chosen},
+        {"event": "user", "text": "is it on android?"},
+        {"event": "bot", "text": None, "data": later},
+        {"event": "user", "text": "and on iPhone?"},
+    ]
+    dispatcher = CollectingDispatcher()
+    assert await ValidateSlotMappings().extract_language(dispatcher, tracker, {}) == {
+        "language": "id"
+    }
+    tracker.events = tracker.events[2:]  # no switch in this conversation: the text decides
+    assert await ValidateSlotMappings().extract_language(dispatcher, tracker, {}) == {
+        "language": "en"
+    }
