@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -153,12 +154,15 @@ def best_hit(result: Any) -> Any | None:
 
 
 # How many of the user's earlier messages a follow-up may lean on.
-CONTEXT_TURNS = 2
+CONTEXT_TURNS = 3
+# Where one message holds several acts ("actually never mind. when was ICDD?").
+_CLAUSE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
-def previous_question(tracker: Tracker) -> str | None:
-    """The user's last earlier message that got an answer (not a fallback, not a button),
-    within the last `CONTEXT_TURNS` messages; None when there is none."""
+def earlier_questions(tracker: Tracker) -> list[str]:
+    """The user's earlier messages that got an answer (not a fallback, not a button) among the
+    last `CONTEXT_TURNS` messages, the latest first."""
+    found: list[str] = []
     answered: bool | None = None  # the fallback flag of the replies after the message seen
     seen_current = False
     turns = 0
@@ -166,8 +170,8 @@ def previous_question(tracker: Tracker) -> str | None:
         kind = event.get("event")
         if kind == "bot":
             meta = ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
-            if "fallback" in meta:
-                answered = not meta["fallback"] if answered is None else answered
+            if "fallback" in meta and answered is None:
+                answered = not meta["fallback"]
         elif kind == "user":
             if not seen_current:  # the message being answered now
                 seen_current, answered = True, None
@@ -175,11 +179,17 @@ def previous_question(tracker: Tracker) -> str | None:
             turns += 1
             text = (event.get("text") or "").strip()
             if answered and text and not text.startswith("/"):
-                return text
+                found.append(text)
             if turns >= CONTEXT_TURNS:
-                return None
+                break
             answered = None
-    return None
+    return found
+
+
+def clauses(text: str) -> list[str]:
+    """The sentences of a message with more than one; [] for a single one."""
+    parts = [p.strip() for p in _CLAUSE_END.split(text) if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else []
 
 
 def confidence_of(result: Any) -> float:
@@ -189,19 +199,20 @@ def confidence_of(result: Any) -> float:
 async def search_in_context(
     tracker: Tracker, query: str | None, language: str, strict: bool = False
 ) -> Any:
-    """The knowledge layer's result for `query`, or for it asked together with the user's
-    previous answered question when that is the surer answer: a follow-up leans on what was
-    asked before ("and the fee?", "who opened it?", "itu di mana?"), a new question stands on
-    its own and is surer alone."""
+    """The knowledge layer's surest answer for `query`: as typed, each of its sentences when it
+    has several (a greeting or "never mind" in front of a question), or asked together with one of
+    the user's earlier answered questions (a follow-up leans on them: "and the fee?", "who opened
+    it?", "itu di mana?"; a new question is surer alone)."""
     result = await search(query, language, strict=strict)
-    earlier = previous_question(tracker) if query and not query.startswith("/") else None
-    if not earlier:
+    if not query or query.startswith("/"):
         return result
-    together = await search(f"{earlier} {query}", language, strict=strict)
-    if best_hit(together) is None:
-        return result
-    if best_hit(result) is None or confidence_of(together) > confidence_of(result):
-        return together
+    candidates = clauses(query) + [f"{earlier} {query}" for earlier in earlier_questions(tracker)]
+    for candidate in candidates:
+        other = await search(candidate, language, strict=strict)
+        if best_hit(other) is None:
+            continue
+        if best_hit(result) is None or confidence_of(other) > confidence_of(result):
+            result = other
     return result
 
 

@@ -1,5 +1,5 @@
-"""Follow-ups lean on the question before (actions/answer.py: previous_question and
-search_in_context)."""
+"""Follow-ups lean on the questions before, and a message of several sentences is searched per
+sentence (actions/answer.py: earlier_questions, clauses, search_in_context)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import knowledge_base
-from actions.answer import CONTEXT_TURNS, previous_question, search_in_context
+from actions.answer import CONTEXT_TURNS, clauses, earlier_questions, search_in_context
 
 
 def user(text: str) -> dict[str, Any]:
@@ -43,33 +43,48 @@ def tracker(*events: dict[str, Any] | list[dict[str, Any]]) -> Tracker:
     )
 
 
-def test_the_last_answered_question_is_the_context() -> None:
-    t = tracker(user("when was ICDD held?"), bot(False), user("who opened it?"))
-    assert previous_question(t) == "when was ICDD held?"
+def test_the_answered_questions_before_are_the_context_latest_first() -> None:
+    t = tracker(
+        user("what is Safe Travel?"), bot(False), user("on iPhone?"), bot(False), user("who?")
+    )
+    assert earlier_questions(t) == ["on iPhone?", "what is Safe Travel?"]
 
 
 def test_a_question_that_got_a_fallback_is_no_context() -> None:
     t = tracker(
         user("when was ICDD held?"), bot(False), user("hotel?"), bot(True), user("and who?")
     )
-    assert previous_question(t) == "when was ICDD held?"
+    assert earlier_questions(t) == ["when was ICDD held?"]
 
 
 def test_a_reply_without_the_duta_meta_is_no_answer() -> None:
     # Greetings and the menu carry no fallback flag: nothing to lean on.
     t = tracker(user("halo"), bot(None), user("terus?"))
-    assert previous_question(t) is None
+    assert earlier_questions(t) == []
 
 
 def test_buttons_and_old_questions_are_no_context() -> None:
-    assert previous_question(tracker(user("/ask_events"), bot(False), user("when?"))) is None
+    assert earlier_questions(tracker(user("/ask_events"), bot(False), user("when?"))) == []
     old = [user("what is ICDD?"), bot(False)]
     later = [x for _ in range(CONTEXT_TURNS) for x in (user("hmm"), *bot(True))]
-    assert previous_question(tracker(*old, *later, user("when?"))) is None
+    assert earlier_questions(tracker(*old, *later, user("when?"))) == []
 
 
 def test_the_first_message_has_no_context() -> None:
-    assert previous_question(tracker(user("what is ICDD?"))) is None
+    assert earlier_questions(tracker(user("what is ICDD?"))) == []
+
+
+def test_a_message_of_several_sentences_is_split() -> None:
+    assert clauses("actually never mind. when was the ICDD?") == [
+        "actually never mind.",
+        "when was the ICDD?",
+    ]
+    assert clauses("halo min!\nsyarat lapor diri apa aja") == [
+        "halo min!",
+        "syarat lapor diri apa aja",
+    ]
+    assert clauses("when was the ICDD held in Bali?") == []
+    assert clauses("ok. thanks") == []  # one word is no sentence to search
 
 
 class ContextKB:
@@ -107,6 +122,31 @@ async def test_a_follow_up_is_asked_together_with_the_question_before(install: A
     result = await search_in_context(t, "who opened it?", "en")
     assert result.hits[0].doc_id == "together"
     assert kb.queries == ["who opened it?", "when was ICDD held? who opened it?"]
+
+
+class AnswersKB:
+    """Answers exactly the queries it knows; declines the rest."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, strict: bool = False) -> Any:
+        self.queries.append(query)
+        known = query in self.known
+        return SimpleNamespace(
+            answerable=known,
+            hits=[SimpleNamespace(doc_id=query)],
+            signals={"confidence": 1.0 if known else 0.8},
+        )
+
+
+async def test_the_sentence_that_holds_the_question_answers(install: Any) -> None:
+    kb = install(AnswersKB({"when was ICDD held?"}))
+    message = "sorry, never mind. when was ICDD held?"
+    result = await search_in_context(tracker(user(message)), message, "en")
+    assert result.hits[0].doc_id == "when was ICDD held?"
+    assert kb.queries == [message, "sorry, never mind.", "when was ICDD held?"]
 
 
 async def test_a_new_question_that_is_surer_alone_stands_alone(install: Any) -> None:
