@@ -108,7 +108,10 @@ async def security_headers(request: web.BaseRequest, response: web.StreamRespons
 
 def apply_security_headers(response: web.StreamResponse) -> None:
     """Also for answers made before routing (malformed HTTP), which the signal never sees."""
-    response.headers.update(SECURITY_HEADERS)
+    response.headers["X-Content-Type-Options"] = SECURITY_HEADERS["X-Content-Type-Options"]
+    # The staff console's pages keep their own, "same-origin": with "no-referrer" Chromium sends
+    # their form POSTs with Origin "null", which the origin check above must refuse.
+    response.headers.setdefault("Referrer-Policy", SECURITY_HEADERS["Referrer-Policy"])
     response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
     # aiohttp's default is "Python/3.x aiohttp/3.x": no versions for scanners to match.
     response.headers["Server"] = SERVER_NAME

@@ -262,6 +262,7 @@ def run() -> int:
         f"\nDuta is ready after {time.monotonic() - started:.0f} s.\n"
         f"  Health:  {url}/health\n"
         f"  Widget:  {url}/demo (an example embassy page with the chat widget)\n"
+        f"  Console: {url}/admin/ (staff; accounts: docs/console.md)\n"
         f"  Chat:    curl -s {url}/api/chat -H 'Content-Type: application/json' "
         f"""-d '{{"sender": "me", "message": "halo", "lang": null}}'\n"""
         f"Press Ctrl-C to stop.",

@@ -260,15 +260,17 @@ def check_new_entries(
     embedder: Callable[[], EmbedderLike] | None,
     known_vectors: Callable[[], dict[str, np.ndarray]] | None = None,
     allow_similar: bool = False,
+    replacing: str | None = None,
 ) -> CheckReport:
     """Everything a new entry must pass before it is written; embedder None skips similarity.
 
     embedder and known_vectors are factories: the model (seconds to load) is loaded only when
-    the cheap checks passed.
+    the cheap checks passed. replacing: the id of the entry the candidate replaces (an edit),
+    which is then not compared with itself.
     """
     report = parse_candidates(candidates)
     try:
-        existing = load_faq(faq_dir)
+        existing = [e for e in load_faq(faq_dir) if e.faq_id != replacing]
     except KnowledgeInputError as exc:
         report.errors.append(f"the existing FAQ files do not load: {exc}")
         return report

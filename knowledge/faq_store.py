@@ -106,3 +106,58 @@ def changelog_lines(entries: list[FaqEntry], path: Path, knowledge_dir: Path) ->
         f"{entry.questions['id'][0]!r} / {entry.questions['en'][0]!r}"
         for entry in entries
     ]
+
+
+# --- editing and retiring one entry in place (the staff console) ------------------------------
+
+
+def entry_span(text: str, faq_id: str) -> tuple[int, int] | None:
+    """Where the entry with this id sits in a YAML list file's text: from the start of its
+    "- " line to the end of its last line (comments and blank lines after it excluded), so the
+    rest of the file, its comments and layout included, stays exactly as it was."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    items = node.value
+    for position, item in enumerate(items):
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        ids = [v.value for k, v in item.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+        if ids != [faq_id]:
+            continue
+        start = text.rfind("\n", 0, item.start_mark.index) + 1
+        if position + 1 < len(items):
+            end = text.rfind("\n", 0, items[position + 1].start_mark.index) + 1
+        else:
+            end = len(text)
+        lines = text[start:end].splitlines(keepends=True)
+        while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+            lines.pop()
+        return start, start + sum(len(line) for line in lines)
+    return None
+
+
+def replace_entry(faq_dir: Path, faq_id: str, entry: FaqEntry | None) -> tuple[Path, str, str]:
+    """Replace the entry with this id by `entry` (None: remove it), in its own file, atomically,
+    after loading the result back. Returns (file, text before, text after)."""
+    for path in sorted([*faq_dir.glob("*.yml"), *faq_dir.glob("*.yaml")]):
+        before = path.read_text(encoding="utf-8")
+        try:
+            span = entry_span(before, faq_id)
+        except yaml.YAMLError:
+            continue  # load_faq names a broken file; it cannot hold the entry we look for
+        if span is not None:
+            break
+    else:
+        raise KnowledgeInputError(f"no FAQ entry with the id '{faq_id}'")
+    start, end = span
+    if entry is not None:
+        after = before[:start] + entries_yaml([entry]) + before[end:]
+    else:
+        head, tail = before[:start].rstrip("\n"), before[end:].lstrip("\n")
+        after = head + "\n\n" + tail if head and tail else (head + "\n" if head else tail)
+    loaded = {e.faq_id for e in load_faq_as_if(faq_dir, path.name, after)}
+    if (entry is None) == (faq_id in loaded):
+        raise KnowledgeInputError(f"{path}: the change to '{faq_id}' did not load back")
+    write_text_atomic(path, after)
+    return path, before, after

@@ -71,6 +71,7 @@ class Outcome:
     lines: list[str] = field(default_factory=list)  # the retrain's report
     failure: str | None = None
     entries: list[Any] = field(default_factory=list)  # the checked FaqEntry, ready to write
+    change: tuple[str, str, str] | None = None  # (file in faq/, text before, text after)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +181,10 @@ class KnowledgeDesk:
 
     # --- check and publish ---------------------------------------------------------------------
 
-    def check(self, raw: dict[str, Any], allow_similar: bool) -> Outcome:
+    def check(
+        self, raw: dict[str, Any], allow_similar: bool, replacing: str | None = None
+    ) -> Outcome:
+        """The import's checks on one entry (replacing: the id of the entry an edit replaces)."""
         from knowledge.faq_checks import check_new_entries
         from knowledge.faq_import import Candidate
         from knowledge.paths import default_source_dir
@@ -194,11 +198,16 @@ class KnowledgeDesk:
 
         report = check_new_entries(
             [Candidate(raw, "console")], faq_dir, embedder, lambda: self._known(loaded),
-            allow_similar=allow_similar,
+            allow_similar=allow_similar, replacing=replacing,
         )  # fmt: skip
         outcome = Outcome(list(report.errors), list(report.warnings), entries=report.entries)
         if report.entries:
             outcome.faq_id = report.entries[0].faq_id
+        if replacing is not None and outcome.faq_id not in (None, replacing):
+            outcome.errors.append(
+                f"console: the id cannot change in an edit ({replacing!r}); retire the entry "
+                "and publish a new one instead"
+            )
         return outcome
 
     @staticmethod
@@ -218,42 +227,139 @@ class KnowledgeDesk:
             return {}
         return faq_vectors(root)
 
+    def entries(self, query: str = "") -> list[Any]:
+        """The FAQ entries whose id, questions or answers contain every word of the query."""
+        from knowledge.faq import load_faq
+        from knowledge.paths import default_source_dir
+
+        words = query.casefold().split()
+        found = []
+        for entry in load_faq(default_source_dir() / "faq"):
+            haystack = " ".join(
+                [entry.faq_id, *entry.questions["id"], *entry.questions["en"],
+                 *entry.answers.values(), entry.source.title]
+            ).casefold()  # fmt: skip
+            if all(word in haystack for word in words):
+                found.append(entry)
+        return found
+
+    def entry(self, faq_id: str) -> Any | None:
+        return next((e for e in self.entries() if e.faq_id == faq_id), None)
+
     def publish(self, raw: dict[str, Any], allow_similar: bool, by: str) -> Outcome:
-        from knowledge import changelog
-        from knowledge.faq_store import append_entries, changelog_lines
-        from knowledge.paths import default_index_dir, default_models_dir, default_source_dir
-        from knowledge.retrain import RetrainError, RetrainOptions, retrain
-        from knowledge.stack_client import StackTarget
+        """A new entry: checked, appended to knowledge/faq/staff.yml, put live."""
+        from knowledge.faq_store import append_entries, changelog_lines, target_path
 
         with self._publishing:
             outcome = self.check(raw, allow_similar)
             if not outcome.ok:
                 return outcome
-            knowledge: Path = default_source_dir()
-            path = append_entries(knowledge / "faq", outcome.entries, CONSOLE_TARGET)
-            lines = changelog_lines(outcome.entries, path, knowledge)
+            faq_dir = self._faq_dir()
+            target = target_path(faq_dir, CONSOLE_TARGET)
+            before = target.read_text(encoding="utf-8") if target.is_file() else ""
+            path = append_entries(faq_dir, outcome.entries, CONSOLE_TARGET)
+            lines = changelog_lines(outcome.entries, path, faq_dir.parent)
             lines += [f"accepted as similar: {w}" for w in outcome.warnings]
-            changelog.record(knowledge, "staff console: publish", lines, by=by)
-            outcome.published = True
-            command = f"staff console publish {outcome.faq_id}"
-            options = RetrainOptions(
-                source=knowledge,
-                index_root=default_index_dir(),
-                models_dir=default_models_dir(),
-                target=StackTarget.from_env(),
-                rasa="skip",  # an FAQ entry is not Rasa training data
-                command=command,
-            )
-            try:
-                result = retrain(options, self.embedder())
-            except RetrainError as exc:
-                outcome.failure = str(exc)
-                failed = [f"command: {command}", str(exc)]
-                changelog.record(knowledge, "retrain FAILED", failed, by=by)
+            after = path.read_text(encoding="utf-8")
+            return self._go_live(outcome, "publish", lines, by, (path.name, before, after))
+
+    def edit(self, faq_id: str, raw: dict[str, Any], allow_similar: bool, by: str) -> Outcome:
+        """An existing entry replaced in its own file (the rest of the file untouched)."""
+        from knowledge.faq_store import replace_entry
+
+        with self._publishing:
+            outcome = self.check(raw, allow_similar, replacing=faq_id)
+            if not outcome.ok:
                 return outcome
-            outcome.lines = result.lines()
-            changelog.record(knowledge, "retrain", [f"command: {command}", *outcome.lines], by=by)
-            outcome.live = bool(result.reloaded) or result.version is None
-            if not result.reloaded and result.version is not None:
-                outcome.failure = "; ".join(result.notes) or "no action server reloaded"
+            path, before, after = replace_entry(self._faq_dir(), faq_id, outcome.entries[0])
+            lines = [f"changed FAQ `{faq_id}` in faq/{path.name}"]
+            lines += [f"accepted as similar: {w}" for w in outcome.warnings]
+            return self._go_live(outcome, "edit", lines, by, (path.name, before, after))
+
+    def retire(self, faq_id: str, by: str) -> Outcome:
+        """The entry removed from its file: Duta stops answering with it (undo brings it back)."""
+        from knowledge.faq_store import replace_entry
+        from knowledge.records import KnowledgeInputError
+
+        with self._publishing:
+            try:
+                path, before, after = replace_entry(self._faq_dir(), faq_id, None)
+            except KnowledgeInputError as exc:
+                return Outcome(errors=[str(exc)], faq_id=faq_id)
+            outcome = Outcome(faq_id=faq_id)
+            lines = [f"retired FAQ `{faq_id}` from faq/{path.name}"]
+            return self._go_live(outcome, "retire", lines, by, (path.name, before, after))
+
+    def undo(self, faq_id: str, file: str, before: str, after: str, by: str) -> Outcome:
+        """Put a FAQ file back as it was before a console change, content and index together.
+        Refused when the file changed again since (undo the later change first)."""
+        from knowledge.atomic import write_text_atomic
+        from knowledge.faq_store import load_faq_as_if, target_path
+        from knowledge.records import KnowledgeInputError
+
+        with self._publishing:
+            faq_dir = self._faq_dir()
+            path = target_path(faq_dir, file)
+            now = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if now != after:
+                return Outcome(
+                    errors=[f"faq/{file} changed after this change; undo the later one first"],
+                    faq_id=faq_id,
+                )
+            try:
+                load_faq_as_if(faq_dir, path.name, before)
+            except KnowledgeInputError as exc:
+                return Outcome(errors=[f"the earlier faq/{file} no longer loads: {exc}"])
+            if before:
+                write_text_atomic(path, before)
+            else:
+                path.unlink()
+            outcome = Outcome(faq_id=faq_id)
+            lines = [f"undid the change to FAQ `{faq_id}` in faq/{file}"]
+            return self._go_live(outcome, "undo", lines, by, (file, after, before))
+
+    @staticmethod
+    def _faq_dir() -> Path:
+        from knowledge.paths import default_source_dir
+
+        return default_source_dir() / "faq"
+
+    def _go_live(
+        self,
+        outcome: Outcome,
+        action: str,
+        lines: list[str],
+        by: str,
+        change: tuple[str, str, str],
+    ) -> Outcome:
+        """Log the written change, rebuild the index and reload every action server."""
+        from knowledge import changelog
+        from knowledge.paths import default_index_dir, default_models_dir
+        from knowledge.retrain import RetrainError, RetrainOptions, retrain
+        from knowledge.stack_client import StackTarget
+
+        knowledge = self._faq_dir().parent
+        changelog.record(knowledge, f"staff console: {action}", lines, by=by)
+        outcome.published = True
+        outcome.change = change
+        command = f"staff console {action} {outcome.faq_id}"
+        options = RetrainOptions(
+            source=knowledge,
+            index_root=default_index_dir(),
+            models_dir=default_models_dir(),
+            target=StackTarget.from_env(),
+            rasa="skip",  # an FAQ entry is not Rasa training data
+            command=command,
+        )
+        try:
+            result = retrain(options, self.embedder())
+        except RetrainError as exc:
+            outcome.failure = str(exc)
+            changelog.record(knowledge, "retrain FAILED", [f"command: {command}", str(exc)], by=by)
             return outcome
+        outcome.lines = result.lines()
+        changelog.record(knowledge, "retrain", [f"command: {command}", *outcome.lines], by=by)
+        outcome.live = bool(result.reloaded) or result.version is None
+        if not result.reloaded and result.version is not None:
+            outcome.failure = "; ".join(result.notes) or "no action server reloaded"
+        return outcome

@@ -36,7 +36,6 @@ SESSION_COOKIE = "duta_console"
 LOGIN_COOKIE = "duta_console_login"  # the login form's CSRF token (no session yet)
 LANG_COOKIE = "duta_console_lang"
 PUBLIC_PATHS = frozenset({f"{PREFIX}/login"})
-MAX_FORM_BYTES = 64 * 1024
 
 STORE = web.AppKey("console_store", ConsoleStore)
 DESK = web.AppKey("console_desk", KnowledgeDesk)
@@ -48,7 +47,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def create_console(store: ConsoleStore, desk: KnowledgeDesk | None = None) -> web.Application:
-    console = web.Application(middlewares=[_guard], client_max_size=MAX_FORM_BYTES)
+    # Bodies are limited by the gateway's MAX_BODY_BYTES (the main app makes the requests).
+    console = web.Application(middlewares=[_guard])
     console[STORE] = store
     console[DESK] = desk or KnowledgeDesk()
     console[TEMPLATES] = jinja2.Environment(
@@ -65,10 +65,18 @@ def create_console(store: ConsoleStore, desk: KnowledgeDesk | None = None) -> we
     routes.add_get("/answer", _answer_page)
     routes.add_post("/answer", _answer)
     routes.add_get("/history", _history_page)
+    routes.add_get("/faq", _faq_page)
+    routes.add_get("/faq/edit", _edit_page)
+    routes.add_post("/faq/retire", _retire)
+    routes.add_post("/changes/undo", _undo)
     routes.add_get("/api/me", _api_me)
     routes.add_get("/api/unanswered", _api_unanswered)
     routes.add_post("/api/faq/check", _api_check)
     routes.add_post("/api/faq/publish", _api_publish)
+    routes.add_get("/api/faq", _api_faq)
+    routes.add_post("/api/faq/retire", _api_retire)
+    routes.add_get("/api/changes", _api_changes)
+    routes.add_post("/api/changes/undo", _api_undo)
     return console
 
 
@@ -182,7 +190,7 @@ def _render(request: web.Request, template: str, status: int = 200, **context: A
         text=body,
         status=status,
         content_type="text/html",
-        headers={**_NO_STORE, "Content-Security-Policy": csp},
+        headers={**_NO_STORE, "Content-Security-Policy": csp, "Referrer-Policy": "same-origin"},
     )
     if "lang" in request.query and request.query["lang"] in ("id", "en"):
         _set_cookie(request, response, LANG_COOKIE, language)
@@ -281,7 +289,7 @@ async def _answer_page(request: web.Request) -> web.Response:
 FORM_FIELDS = (
     "ids", "faq_id", "questions_id", "questions_en", "answer_id", "answer_en", "source_title",
     "source_url", "source_publisher", "source_date", "source_accessed", "as_of", "tags",
-    "volatile", "allow_similar",
+    "volatile", "allow_similar", "editing", "document",
 )  # fmt: skip
 
 
@@ -305,7 +313,7 @@ def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
             "url": value("source_url"),
             "date": value("source_date"),
             "accessed": value("source_accessed"),
-            "document": None,
+            "document": value("document"),  # kept through an edit
         },
         "questions": {"id": lines("questions_id"), "en": lines("questions_en")},
         "answers": {
@@ -318,30 +326,45 @@ def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
 async def _run_answer(
     request: web.Request, form: dict[str, str], publish: bool
 ) -> tuple[Outcome, int]:
-    """Check (anyone logged in) or publish (editors) one entry; (outcome, HTTP status)."""
+    """Check (anyone logged in) or publish (editors) one entry, new or edited (form["editing"]:
+    the id of the entry it replaces); (outcome, HTTP status)."""
     session = request[SESSION]
-    desk, store = request.app[DESK], request.app[STORE]
+    desk = request.app[DESK]
     raw = entry_from_form(form)
     allow_similar = form.get("allow_similar") in ("on", "true", "1")
+    editing = form.get("editing", "").strip() or None
     if not publish:
-        outcome = await asyncio.to_thread(desk.check, raw, allow_similar)
+        outcome = await asyncio.to_thread(desk.check, raw, allow_similar, editing)
         return outcome, 200 if outcome.ok else 422
     if not session.user.can_publish:
         return Outcome(errors=[t("viewer_only", "en")]), 403
     name = session.user.name
-    outcome = await asyncio.to_thread(desk.publish, raw, allow_similar, name)
-    if outcome.published and outcome.faq_id:
-        answered = await asyncio.to_thread(
-            store.mark_answered, _ids(form.get("ids", "")), outcome.faq_id
-        )
-        detail = f"FAQ {outcome.faq_id}; {answered} queued question(s) answered; " + (
-            "live" if outcome.live else f"not live: {outcome.failure}"
-        )
-        await asyncio.to_thread(store.audit, name, "publish", detail)
-        log.info(
-            "console publish", extra=fields(account=name, faq=outcome.faq_id, live=outcome.live)
-        )
+    if editing is None:
+        outcome = await asyncio.to_thread(desk.publish, raw, allow_similar, name)
+    else:
+        outcome = await asyncio.to_thread(desk.edit, editing, raw, allow_similar, name)
+    await _record(request, outcome, "edit" if editing else "publish", _ids(form.get("ids", "")))
     return outcome, 200 if outcome.ok else 422
+
+
+async def _record(
+    request: web.Request, outcome: Outcome, action: str, answered_ids: list[int] | None = None
+) -> None:
+    """Who changed what, when: the change (for undo), the audit trail, the log (no content)."""
+    if not (outcome.published and outcome.faq_id and outcome.change):
+        return
+    store, name = request.app[STORE], request[SESSION].user.name
+    file, before, after = outcome.change
+    await asyncio.to_thread(store.add_change, name, action, outcome.faq_id, file, before, after)
+    answered = 0
+    if answered_ids:
+        answered = await asyncio.to_thread(store.mark_answered, answered_ids, outcome.faq_id)
+    detail = f"FAQ {outcome.faq_id}" + (
+        f"; {answered} queued question(s) answered" if answered else ""
+    )
+    detail += "; live" if outcome.live else f"; not live: {outcome.failure}"
+    await asyncio.to_thread(store.audit, name, action, detail)
+    log.info(f"console {action}", extra=fields(account=name, faq=outcome.faq_id, live=outcome.live))
 
 
 async def _answer(request: web.Request) -> web.Response:
@@ -359,8 +382,81 @@ async def _answer(request: web.Request) -> web.Response:
 
 
 async def _history_page(request: web.Request) -> web.Response:
-    trail = await asyncio.to_thread(request.app[STORE].audit_trail)
-    return _render(request, "history.html", trail=trail)
+    store = request.app[STORE]
+    trail = await asyncio.to_thread(store.audit_trail)
+    changes = await asyncio.to_thread(store.changes)
+    return _render(request, "history.html", trail=trail, changes=changes)
+
+
+async def _faq_page(request: web.Request) -> web.Response:
+    query = request.query.get("q", "")[:200]
+    found = await asyncio.to_thread(request.app[DESK].entries, query)
+    return _render(request, "faq.html", entries=found, query=query)
+
+
+def form_from_entry(entry: Any) -> dict[str, str]:
+    return dict.fromkeys(FORM_FIELDS, "") | {
+        "editing": entry.faq_id,
+        "faq_id": entry.faq_id,
+        "questions_id": "\n".join(entry.questions["id"]),
+        "questions_en": "\n".join(entry.questions["en"]),
+        "answer_id": entry.answers["id"],
+        "answer_en": entry.answers["en"],
+        "source_title": entry.source.title,
+        "source_url": entry.source.url or "",
+        "source_publisher": entry.source.publisher or "",
+        "source_date": entry.source.date or "",
+        "source_accessed": entry.source.accessed or "",
+        "as_of": entry.as_of or "",
+        "tags": ", ".join(entry.tags),
+        "volatile": "on" if entry.volatile else "",
+        "document": entry.document or "",
+    }
+
+
+async def _edit_page(request: web.Request) -> web.Response:
+    if not request[SESSION].user.can_publish:
+        return _page_error(request, 403, "viewer_only")
+    entry = await asyncio.to_thread(request.app[DESK].entry, request.query.get("id", ""))
+    if entry is None:
+        return _page_error(request, 404, "no_entry")
+    return _render(request, "answer.html", form=form_from_entry(entry), examples=[], outcome=None)
+
+
+async def _retire_or_undo(request: web.Request, body: dict[str, str]) -> tuple[Outcome, int]:
+    """POST retire {faq_id} or undo {change_id}; editors only."""
+    if not request[SESSION].user.can_publish:
+        return Outcome(errors=[t("viewer_only", "en")]), 403
+    desk, store, name = request.app[DESK], request.app[STORE], request[SESSION].user.name
+    if request.path.endswith("/retire"):
+        outcome = await asyncio.to_thread(desk.retire, body.get("faq_id", "").strip(), name)
+        await _record(request, outcome, "retire")
+        return outcome, 200 if outcome.ok else 422
+    change_id = int(body["change_id"]) if body.get("change_id", "").isdigit() else 0
+    change = await asyncio.to_thread(store.change, change_id)
+    if change is None or change.undone_by is not None:
+        return Outcome(errors=["no such change, or it was undone already"]), 404
+    outcome = await asyncio.to_thread(
+        desk.undo, change.faq_id, change.file, change.before, change.after, name
+    )
+    await _record(request, outcome, f"undo #{change.id}")
+    if outcome.published:
+        later = await asyncio.to_thread(store.changes, 1)
+        await asyncio.to_thread(store.mark_undone, change.id, later[0].id if later else 0)
+    return outcome, 200 if outcome.ok else 409
+
+
+async def _retire(request: web.Request) -> web.Response:
+    posted = await request.post()
+    outcome, status = await _retire_or_undo(request, {"faq_id": str(posted.get("faq_id", ""))})
+    return _render(request, "done.html", status=status, outcome=outcome, action="retire")
+
+
+async def _undo(request: web.Request) -> web.Response:
+    posted = await request.post()
+    body = {"change_id": str(posted.get("change_id", ""))}
+    outcome, status = await _retire_or_undo(request, body)
+    return _render(request, "done.html", status=status, outcome=outcome, action="undo")
 
 
 # --- JSON API (the same, for scripts and tests) ----------------------------------------------
@@ -408,6 +504,48 @@ async def _api_check(request: web.Request) -> web.Response:
     if form is None:
         return _json_error(400, "invalid_json")
     outcome, status = await _run_answer(request, form, publish=False)
+    return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
+
+
+async def _api_faq(request: web.Request) -> web.Response:
+    found = await asyncio.to_thread(request.app[DESK].entries, request.query.get("q", "")[:200])
+    body = [
+        {"id": e.faq_id, "file": Path(e.origin.split(" entry ")[0]).name, "tags": list(e.tags),
+         "as_of": e.as_of, "volatile": e.volatile, "document": e.document,
+         "questions": {lang: list(e.questions[lang]) for lang in ("id", "en")},
+         "answers": dict(e.answers), "source": e.source.as_dict()}
+        for e in found
+    ]  # fmt: skip
+    return web.json_response({"entries": body}, headers=_NO_STORE)
+
+
+async def _api_changes(request: web.Request) -> web.Response:
+    changes = await asyncio.to_thread(request.app[STORE].changes)
+    body = [
+        {"id": c.id, "at": c.at, "by": c.name, "action": c.action, "faq_id": c.faq_id,
+         "file": c.file, "undone_by": c.undone_by}
+        for c in changes
+    ]  # fmt: skip
+    return web.json_response({"changes": body}, headers=_NO_STORE)
+
+
+async def _api_retire(request: web.Request) -> web.Response:
+    return await _api_retire_or_undo(request)
+
+
+async def _api_undo(request: web.Request) -> web.Response:
+    return await _api_retire_or_undo(request)
+
+
+async def _api_retire_or_undo(request: web.Request) -> web.Response:
+    if not request[SESSION].user.can_publish:
+        return _json_error(403, "viewer_only")
+    try:
+        raw = await request.json()
+    except ValueError:
+        return _json_error(400, "invalid_json")
+    body = {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    outcome, status = await _retire_or_undo(request, body)
     return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
 
 

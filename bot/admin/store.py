@@ -69,6 +69,17 @@ CREATE TABLE IF NOT EXISTS unanswered (
     answered_by TEXT
 );
 CREATE INDEX IF NOT EXISTS unanswered_at ON unanswered(at);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    faq_id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL,
+    undone_by INTEGER
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -114,6 +125,21 @@ class Unanswered:
     language: str
     reason: str
     text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One FAQ file as it was before and after a console change: what undo puts back."""
+
+    id: int
+    at: str
+    name: str
+    action: str
+    faq_id: str
+    file: str  # the file's name in knowledge/faq/
+    before: str
+    after: str
+    undone_by: int | None
 
 
 def _now_iso() -> str:
@@ -340,6 +366,35 @@ class ConsoleStore:
             dropped = db.execute("DELETE FROM unanswered WHERE at < ?", (cutoff,)).rowcount
             db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
         return dropped
+
+    # --- changes to the FAQ files (for undo) ---------------------------------------------------
+
+    def add_change(
+        self, name: str, action: str, faq_id: str, file: str, before: str, after: str
+    ) -> int:
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO changes (at, name, action, faq_id, file, before, after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now_iso(), name, action, faq_id, file, before, after),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def changes(self, limit: int = 200) -> list[Change]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, at, name, action, faq_id, file, before, after, undone_by "
+                "FROM changes ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Change(*row) for row in rows]
+
+    def change(self, change_id: int) -> Change | None:
+        return next((c for c in self.changes(10_000) if c.id == change_id), None)
+
+    def mark_undone(self, change_id: int, by_change: int) -> None:
+        with self._db() as db:
+            db.execute("UPDATE changes SET undone_by = ? WHERE id = ?", (by_change, change_id))
 
     # --- audit trail ---------------------------------------------------------------------------
 

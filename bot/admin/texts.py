@@ -124,6 +124,31 @@ TEXTS: dict[str, dict[Language, str]] = {
     "when": {"id": "Kapan", "en": "When"},
     "who": {"id": "Siapa", "en": "Who"},
     "what": {"id": "Apa", "en": "What"},
+    "nav_faq": {"id": "Daftar FAQ", "en": "FAQ list"},
+    "faq_intro": {
+        "id": "Semua entri FAQ yang dipakai Duta. Cari dengan kata apa saja dari pertanyaan, "
+        "jawaban atau ID.",
+        "en": "Every FAQ entry Duta answers with. Search with any words of the questions, "
+        "answers or id.",
+    },
+    "search": {"id": "Cari", "en": "Search"},
+    "entries_found": {"id": "{n} entri", "en": "{n} entries"},
+    "edit": {"id": "Ubah", "en": "Edit"},
+    "edit_title": {"id": "Ubah entri FAQ {faq_id}", "en": "Edit FAQ entry {faq_id}"},
+    "retire": {"id": "Hapus dari Duta", "en": "Retire"},
+    "retire_intro": {
+        "id": "Duta berhenti memakai entri ini. Bisa dibatalkan di Riwayat perubahan.",
+        "en": "Duta stops using this entry. It can be undone in the change history.",
+    },
+    "retired": {"id": "Entri {faq_id} dihapus dari Duta.", "en": "Entry {faq_id} retired."},
+    "undo": {"id": "Batalkan", "en": "Undo"},
+    "undone": {
+        "id": "Perubahan dibatalkan: isi dan indeks kembali seperti sebelumnya ({faq_id}).",
+        "en": "Change undone: content and index are back as before ({faq_id}).",
+    },
+    "undone_already": {"id": "sudah dibatalkan", "en": "undone"},
+    "changes_title": {"id": "Perubahan FAQ", "en": "FAQ changes"},
+    "no_entry": {"id": "Entri tidak ditemukan.", "en": "No such entry."},
     "forbidden": {"id": "Tidak diizinkan.", "en": "Not allowed."},
     "bad_form": {
         "id": "Formulir tidak sah (token keamanan hilang atau kedaluwarsa). Muat ulang halaman.",

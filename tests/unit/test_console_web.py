@@ -33,7 +33,9 @@ class StandInDesk(KnowledgeDesk):
     def _no_model() -> Any:
         raise OSError("no model in unit tests")
 
-    def check(self, raw: dict[str, Any], allow_similar: bool) -> Outcome:
+    def check(
+        self, raw: dict[str, Any], allow_similar: bool, replacing: str | None = None
+    ) -> Outcome:
         if not raw["answers"]["en"]:
             return Outcome(errors=["console: missing the English version (answers.en)"])
         return Outcome(faq_id=raw["id"])
@@ -43,6 +45,7 @@ class StandInDesk(KnowledgeDesk):
         if outcome.ok:
             self.published.append((raw, by))
             outcome.published = outcome.live = True
+            outcome.change = ("staff.yml", "", f"- id: {raw['id']}\n")
         return outcome
 
 
@@ -84,12 +87,19 @@ async def csrf_of(client: TestClient) -> str:
     return (await me.json())["csrf"]
 
 
-PAGES = ["/admin", "/admin/", "/admin/unanswered", "/admin/answer?ids=1", "/admin/history"]
+PAGES = [
+    "/admin", "/admin/", "/admin/unanswered", "/admin/answer?ids=1", "/admin/history",
+    "/admin/faq", "/admin/faq/edit?id=dd-diplomacy-4-0",
+]  # fmt: skip
 APIS = [
     ("GET", "/admin/api/me"),
     ("GET", "/admin/api/unanswered"),
     ("POST", "/admin/api/faq/check"),
     ("POST", "/admin/api/faq/publish"),
+    ("GET", "/admin/api/faq"),
+    ("POST", "/admin/api/faq/retire"),
+    ("GET", "/admin/api/changes"),
+    ("POST", "/admin/api/changes/undo"),
 ]
 
 
@@ -101,7 +111,7 @@ async def test_nothing_without_a_session(client: TestClient) -> None:
     for method, path in APIS:
         response = await client.request(method, path, json={}, allow_redirects=False)
         assert response.status == 401, (method, path)
-    for path in ("/admin/answer", "/admin/logout"):
+    for path in ("/admin/answer", "/admin/logout", "/admin/faq/retire", "/admin/changes/undo"):
         response = await client.post(path, data={"csrf": "x"}, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/admin/login"
 
@@ -164,6 +174,11 @@ async def test_a_viewer_cannot_publish(client: TestClient) -> None:
     form = {"csrf": headers["X-CSRF-Token"], "action": "publish", "faq_id": "x-y"}
     assert (await client.post("/admin/answer", data=form)).status == 403
     assert (await client.get("/admin/unanswered")).status == 200
+    retire = await client.post("/admin/api/faq/retire", json={"faq_id": "x-y"}, headers=headers)
+    assert retire.status == 403
+    undo = await client.post("/admin/api/changes/undo", json={"change_id": 1}, headers=headers)
+    assert undo.status == 403
+    assert (await client.get("/admin/faq/edit?id=dd-diplomacy-4-0")).status == 403
 
 
 async def test_editor_answers_a_group_from_the_queue(client: TestClient) -> None:
@@ -209,6 +224,8 @@ async def test_pages_in_both_languages_with_a_nonce_csp(client: TestClient) -> N
     assert "Log in" in await english.text()
     csp = english.headers["Content-Security-Policy"]
     assert "script-src 'nonce-" in csp and "unsafe-inline" not in csp
+    # With no-referrer Chromium posts the forms with Origin: null, which the gateway refuses.
+    assert english.headers["Referrer-Policy"] == "same-origin"
     indonesian = await client.get("/admin/login?lang=id")
     assert "Masuk" in await indonesian.text()
     # The choice is remembered (a cookie); without one the browser's language decides.
