@@ -148,6 +148,21 @@ async def search(query: str | None, language: str, strict: bool = False) -> Any:
         return None
 
 
+async def search_all(queries: list[str], language: str, strict: bool = False) -> list[Any]:
+    """`search` for several queries at once (one encoder pass); None for each when the
+    knowledge layer is not loaded or failed."""
+    kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
+    if kb is None or not queries:
+        return [None] * len(queries)
+    try:
+        return await asyncio.to_thread(
+            kb.search_many, queries, k=SEARCH_K, lang=language, strict=strict
+        )
+    except Exception:  # a broken search must still get the user an answer
+        logger.exception("Knowledge search failed")
+        return [None] * len(queries)
+
+
 def best_hit(result: Any) -> Any | None:
     """The top hit when the knowledge layer found an answer, else None."""
     return result.hits[0] if result is not None and result.answerable and result.hits else None
@@ -203,12 +218,11 @@ async def search_in_context(
     has several (a greeting or "never mind" in front of a question), or asked together with one of
     the user's earlier answered questions (a follow-up leans on them: "and the fee?", "who opened
     it?", "itu di mana?"; a new question is surer alone)."""
-    result = await search(query, language, strict=strict)
     if not query or query.startswith("/"):
-        return result
+        return await search(query, language, strict=strict)
     candidates = clauses(query) + [f"{earlier} {query}" for earlier in earlier_questions(tracker)]
-    for candidate in candidates:
-        other = await search(candidate, language, strict=strict)
+    result, *others = await search_all([query, *candidates], language, strict=strict)
+    for other in others:
         if best_hit(other) is None:
             continue
         if best_hit(result) is None or confidence_of(other) > confidence_of(result):

@@ -141,11 +141,12 @@ class KnowledgeBase:
     def version(self) -> str:
         return self.path.name
 
-    def query_scores(self, query: str) -> QueryScores:
+    def query_scores(self, query: str, vector: np.ndarray | None = None) -> QueryScores:
         """Per-unit scores of the query. BM25 gets the query with chat abbreviations spelled out
         and typos mended (knowledge/query_norm.py); the encoder gets it as typed, which measured
         better on the dev questions and the FAQ variants (docs/benchmarks.md)."""
-        vector = self.embedder.embed_queries([query])[0]
+        if vector is None:
+            vector = self.embedder.embed_queries([query])[0]
         return self.index.score_units(vector, self.index.normaliser.normalise(query))
 
     def search(
@@ -153,13 +154,28 @@ class KnowledgeBase:
     ) -> SearchResult:
         """The best `k` hits and whether they answer the query; `strict` asks for the higher
         bar of a message the NLU judged out of scope (knowledge/answerability.py)."""
+        return self.search_many([query], k, lang, strict)[0]
+
+    def search_many(
+        self, queries: list[str], k: int = 5, lang: str | None = None, strict: bool = False
+    ) -> list[SearchResult]:
+        """`search` for several queries, their embeddings computed in one batch (a follow-up is
+        searched alone and together with earlier questions: one encoder pass, not several)."""
         # e5 reads at most 512 tokens anyway; the cap keeps BM25 and the tokenizer cheap on a
         # pasted essay.
-        query = (query or "").strip()[:MAX_QUERY_CHARS]
-        if not query or k <= 0:
+        cleaned = [(query or "").strip()[:MAX_QUERY_CHARS] for query in queries]
+        wanted = [query for query in cleaned if query and k > 0]
+        embedded = self.embedder.embed_queries(wanted) if wanted else []
+        vectors = dict(zip(wanted, embedded, strict=True))
+        return [self._search(query, vectors.get(query), k, lang, strict) for query in cleaned]
+
+    def _search(
+        self, query: str, vector: np.ndarray | None, k: int, lang: str | None, strict: bool
+    ) -> SearchResult:
+        if vector is None:
             return SearchResult(answerable=False, hits=[], language=lang)
         language = lang or detect_language(query) or "id"
-        scores = self.query_scores(query)
+        scores = self.query_scores(query, vector)
         ranked = self.index.rank(scores, "fused", top=k)
         if not ranked:
             return SearchResult(answerable=False, hits=[], language=language)

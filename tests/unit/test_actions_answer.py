@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerFromKnowledge, search_query, shorten
-from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+from tests.unit.test_actions_support import SearchesOneByOne, duta, entity, make_tracker, texts
 
 ICDD_SOURCE = {
     "title": "Kemlu Tingkatkan Kerja Sama Internasional",
@@ -48,7 +48,7 @@ def document_hit(language: str = "id") -> SimpleNamespace:
     )
 
 
-class FakeKB:
+class FakeKB(SearchesOneByOne):
     def __init__(
         self,
         hits: list[Any],

@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 
 from actions import knowledge_base
 from actions.answer import CONTEXT_TURNS, clauses, earlier_questions, search_in_context
+from tests.unit.test_actions_support import SearchesOneByOne
 
 
 def user(text: str) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def test_a_message_of_several_sentences_is_split() -> None:
     assert clauses("ok. thanks") == []  # one word is no sentence to search
 
 
-class ContextKB:
+class ContextKB(SearchesOneByOne):
     """Answerable when the query holds `needs`; confidence grows with the words it shares."""
 
     def __init__(self, needs: str, alone_confidence: float | None = None) -> None:
@@ -124,7 +125,7 @@ async def test_a_follow_up_is_asked_together_with_the_question_before(install: A
     assert kb.queries == ["who opened it?", "when was ICDD held? who opened it?"]
 
 
-class AnswersKB:
+class AnswersKB(SearchesOneByOne):
     """Answers exactly the queries it knows; declines the rest."""
 
     def __init__(self, known: set[str]) -> None:

@@ -48,3 +48,12 @@ def duta(dispatcher: CollectingDispatcher) -> dict[str, Any]:
     customs = [m["custom"]["duta"] for m in dispatcher.messages if m.get("custom")]
     assert len(customs) == 1, dispatcher.messages
     return customs[0]
+
+
+class SearchesOneByOne:
+    """`kb.search_many` for a fake knowledge base that answers one query at a time."""
+
+    def search_many(
+        self, queries: list[str], k: int = 5, lang: str | None = None, strict: bool = False
+    ) -> list[Any]:
+        return [self.search(q, k, lang, strict) for q in queries]  # type: ignore[attr-defined]

@@ -169,3 +169,14 @@ def test_a_close_decline_offers_the_nearest_faq_entries(kb: KnowledgeBase, query
     close = not result.answerable and result.signals["confidence"] >= bars.suggest_threshold
     assert bool(result.nearby) == close, result.signals
     assert all(hit.kind == "faq" for hit in result.nearby)
+
+
+def test_searching_several_queries_at_once_gives_each_its_own_result(kb: KnowledgeBase) -> None:
+    queries = ["kapan ICDD diadakan?", "", "what is the Safe Travel app?"]
+    together = kb.search_many(queries, k=3)
+    assert len(together) == 3 and together[1].hits == [] and not together[1].answerable
+    for query, result in zip(queries[::2], together[::2], strict=True):
+        alone = kb.search(query, k=3)
+        assert [h.doc_id for h in result.hits] == [h.doc_id for h in alone.hits]
+        assert result.answerable == alone.answerable
+        assert result.signals["confidence"] == pytest.approx(alone.signals["confidence"], abs=1e-4)
