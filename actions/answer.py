@@ -168,8 +168,13 @@ def best_hit(result: Any) -> Any | None:
     return result.hits[0] if result is not None and result.answerable and result.hits else None
 
 
-# How many of the user's earlier messages a follow-up may lean on.
+# How many of the user's earlier messages a follow-up may lean on, and how many of them that got
+# an answer are tried (each is one more search, about 20 ms of CPU).
 CONTEXT_TURNS = 3
+CONTEXT_QUESTIONS = 2
+# A follow-up leans on context because it says little itself ("and the fee?", "syaratnya apa?");
+# a longer message is searched as it stands, without paying for the extra searches.
+FOLLOW_UP_MAX_WORDS = 8
 # Where one message holds several acts ("actually never mind. when was ICDD?").
 _CLAUSE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
@@ -215,12 +220,13 @@ async def search_in_context(
     tracker: Tracker, query: str | None, language: str, strict: bool = False
 ) -> Any:
     """The knowledge layer's surest answer for `query`: as typed, each of its sentences when it
-    has several (a greeting or "never mind" in front of a question), or asked together with one of
-    the user's earlier answered questions (a follow-up leans on them: "and the fee?", "who opened
-    it?", "itu di mana?"; a new question is surer alone)."""
+    has several (a greeting or "never mind" in front of a question), or, for a short message,
+    asked together with one of the user's earlier answered questions (a follow-up leans on them:
+    "and the fee?", "who opened it?", "itu di mana?"; a new question is surer alone)."""
     if not query or query.startswith("/"):
         return await search(query, language, strict=strict)
-    candidates = clauses(query) + [f"{earlier} {query}" for earlier in earlier_questions(tracker)]
+    earlier = earlier_questions(tracker) if len(query.split()) <= FOLLOW_UP_MAX_WORDS else []
+    candidates = clauses(query) + [f"{e} {query}" for e in earlier[:CONTEXT_QUESTIONS]]
     result, *others = await search_all([query, *candidates], language, strict=strict)
     for other in others:
         if best_hit(other) is None:

@@ -58,8 +58,18 @@ def main() -> int:
         kb.search(query)
     # Wall time is what a user waits for; CPU time (this process's, all its threads) is what the
     # search costs, and stays meaningful when other jobs share the two cores.
-    total, embed, total_cpu = [], [], []
-    for query in queries:
+    total, embed, total_cpu, follow_up, one_by_one = [], [], [], [], []
+    for n, query in enumerate(queries):
+        # A follow-up turn (actions/answer.py search_in_context): the message alone and with
+        # up to two earlier questions, in one batch; and the same three searched one by one.
+        batch = [query] + [f"{queries[n - back]} {query}" for back in (1, 2)]
+        started = time.perf_counter()
+        kb.search_many(batch, k=5)
+        follow_up.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        for one in batch:
+            kb.search(one, k=5)
+        one_by_one.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         kb.embedder.embed_queries([query])
         embed.append((time.perf_counter() - started) * 1000)
@@ -78,6 +88,8 @@ def main() -> int:
         ("kb.search wall time (embedding included)", total),
         ("kb.search CPU time (embedding included)", total_cpu),
         ("query embedding alone, wall time", embed),
+        ("follow-up: kb.search_many of 3 (alone + 2 earlier questions), wall", follow_up),
+        ("the same 3 as kb.search one by one, wall", one_by_one),
     ):
         print(
             f"| {name} | {percentile(values, 0.5):.1f} | {percentile(values, 0.95):.1f} | "

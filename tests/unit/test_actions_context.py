@@ -161,3 +161,11 @@ async def test_without_context_only_the_message_is_searched(install: Any) -> Non
     kb = install(ContextKB("x"))
     await search_in_context(tracker(user("who opened it?")), "who opened it?", "en")
     assert kb.queries == ["who opened it?"]
+
+
+async def test_a_long_message_stands_on_its_own(install: Any) -> None:
+    kb = install(AnswersKB(set()))
+    message = "what do I need to bring to renew my passport at the embassy in Tokyo"
+    t = tracker(user("what is Safe Travel?"), bot(False), user(message))
+    await search_in_context(t, message, "en")
+    assert kb.queries == [message]
