@@ -77,6 +77,12 @@ class StackConfig:
             config.rasa_token = env["RASA_TOKEN"]
         if env.get("ACTION_SERVER_TOKEN"):
             config.action_token = env["ACTION_SERVER_TOKEN"]
+        if not env.get("DUTA_ADMIN_TOKEN"):
+            # Without one the action server refuses every reload, and what staff publish in the
+            # console (docs/console.md) would not reach the running assistant. A token of its
+            # own per run, known only to the three processes; set it in .env to also reload
+            # from a shell (`make retrain`).
+            config.extra_env["DUTA_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
         return config
 
     @property

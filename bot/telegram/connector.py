@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,9 @@ class Connector:
     # /feedback goes here; /privacy names how long conversations are kept.
     feedback: FeedbackBox | None = None
     retention_days: int = 0
+    # (language, text) of a question Duta could not answer: the staff console's queue, which
+    # masks personal data before keeping it (bot/admin.record_unanswered).
+    unanswered: Callable[[str, str], Awaitable[None]] | None = None
     # Messages that come while an answer is being made wait until none has come for this long,
     # then are answered together, as one turn: a burst gets one answer, not one per message.
     burst_quiet_seconds: float = BURST_QUIET_SECONDS
@@ -183,6 +187,8 @@ class Connector:
             # Rasa answers an empty list when an action failed: likely the action server is down.
             log.warning("rasa returned no messages", extra=fields(chat=chat))
         reply = render_rasa_output(output, self.own_language(conversation, user, said))
+        if reply.fallback and output and self.unanswered is not None:
+            await self.unanswered(reply.language, said)
         self.chats.remember_language(conversation, reply.language)
         if reply.language_choice is not None:
             # The user asked for this language in words ("answer in English please").

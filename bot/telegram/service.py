@@ -8,6 +8,7 @@ it was given in setWebhook; replicated gateways then share the updates (docs/tel
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -19,6 +20,7 @@ from aiogram.types import BotCommand, Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.admin import record_unanswered
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
 from bot.i18n import LANGUAGES
@@ -69,6 +71,7 @@ class TelegramService:
             part_chars=self.settings.telegram_message_max_chars,
             feedback=app[FEEDBACK],
             retention_days=self.settings.retention_days,
+            unanswered=functools.partial(record_unanswered, app, "telegram"),
         )
         self._spawn(self._set_webhook() if self.webhook_mode else self._poll())
         log.info(

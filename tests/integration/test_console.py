@@ -32,7 +32,7 @@ from actions.texts import say
 from knowledge.store import current_version
 
 from .conftest import RunningStack
-from .test_widget_support import Widget, chromium
+from .test_widget_support import ARTIFACTS, Widget, chromium
 
 pytestmark = pytest.mark.integration
 
@@ -228,31 +228,41 @@ def _text(body: dict[str, Any]) -> str:
     return "\n".join(m["text"] for m in body["messages"])
 
 
+def _content_hash(index: Path) -> str | None:
+    version = current_version(index)
+    if version is None:
+        return None
+    return json.loads((version / "manifest.json").read_text())["content_hash"]
+
+
 @pytest.fixture
 def knowledge_restored(running_stack: RunningStack) -> Iterator[None]:
-    """Put the private knowledge copy and the served index back as they were."""
+    """Put the private knowledge copy back as it was, and serve an index of that content (the
+    version the test started with may have been pruned by then: a retrain rebuilds it)."""
     extra = running_stack.config.extra_env
     staff = Path(extra["DUTA_KNOWLEDGE_DIR"]) / "faq" / "staff.yml"
     before = staff.read_text(encoding="utf-8") if staff.exists() else None
     index = Path(extra["DUTA_INDEX_DIR"])
-    original = current_version(index)
+    original = _content_hash(index)
     yield
     if before is None:
         staff.unlink(missing_ok=True)
     else:
         staff.write_text(before, encoding="utf-8")
-    if original is not None and current_version(index) != original:
+    if _content_hash(index) != original:
         env = {
             **os.environ,
             "DUTA_KNOWLEDGE_DIR": extra["DUTA_KNOWLEDGE_DIR"],
             "DUTA_INDEX_DIR": extra["DUTA_INDEX_DIR"],
             "DUTA_ADMIN_TOKEN": extra["DUTA_ADMIN_TOKEN"],
             "ACTION_SERVER_URL": f"http://127.0.0.1:{running_stack.config.action_port}",
+            "RASA_URL": running_stack.config.rasa_url,
         }
         subprocess.run(
-            [sys.executable, "-m", "knowledge", "rollback", "--to", original.name],
+            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
         )  # fmt: skip
+    assert _content_hash(index) == original
 
 
 def test_unanswered_in_the_widget_answered_from_the_console(
@@ -278,6 +288,7 @@ def test_unanswered_in_the_widget_answered_from_the_console(
     gateway = running_stack.config.gateway_url
     editor = accounts.passwords["console-editor"]
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # screenshots (git-ignored; docs/ has copies)
     with chromium(tmp_path / "profile") as context:
         widget = Widget(context.new_page()).goto(gateway + "/demo")
         widget.open()
@@ -293,7 +304,7 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         console.wait_for_url("**/admin/unanswered", timeout=180_000)  # model load
         group = console.locator("section.group", has_text=chosen["id"]).first
         group.wait_for(timeout=120_000)
-        console.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+        console.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
         group.get_by_role("link").click()
         console.wait_for_url("**/admin/answer?ids=*")
         assert chosen["id"] in console.input_value("#questions_id")
@@ -307,12 +318,15 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         console.fill("#source_date", "2026-12-01")
         console.get_by_role("button", name=re.compile("Periksa|Check")).click()
         console.locator("#result").wait_for(timeout=120_000)
+        console.screenshot(path=str(ARTIFACTS / "console-answer-checked.png"), full_page=True)
         started = time.monotonic()
         console.get_by_role("button", name=re.compile("Terbitkan|Publish")).click()
         result = console.locator("#result")
         result.wait_for(timeout=120_000)
         assert "kemlu-library-public" in result.inner_text(), console.content()
-        console.screenshot(path=str(tmp_path / "published.png"), full_page=True)
+        console.screenshot(path=str(ARTIFACTS / "console-published.png"), full_page=True)
+        console.goto(gateway + "/admin/history")
+        console.screenshot(path=str(ARTIFACTS / "console-history.png"), full_page=True)
 
         answer = "\n".join(widget.send(chosen["id"]))
         elapsed = time.monotonic() - started

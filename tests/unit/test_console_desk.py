@@ -88,3 +88,14 @@ def test_checks_of_an_edit_do_not_find_the_entry_a_duplicate_of_itself(faq_dir: 
         [Candidate(raw, "console")], faq_dir, None, None, replacing=target.faq_id
     )
     assert as_edit.ok, as_edit.errors
+
+
+def test_make_run_wires_a_reload_token_when_none_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.stack import StackConfig
+
+    monkeypatch.delenv("DUTA_ADMIN_TOKEN", raising=False)
+    first, second = StackConfig.from_env(), StackConfig.from_env()
+    token = first.environment()["DUTA_ADMIN_TOKEN"]
+    assert len(token) >= 24 and token != second.environment()["DUTA_ADMIN_TOKEN"]
+    monkeypatch.setenv("DUTA_ADMIN_TOKEN", "the-operators-own-token")
+    assert StackConfig.from_env().environment()["DUTA_ADMIN_TOKEN"] == "the-operators-own-token"
