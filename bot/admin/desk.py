@@ -3,7 +3,7 @@ entry and publish it, all through the knowledge layer's own code.
 
 - Grouping embeds the (redacted) questions with the project's local embedding model
   (knowledge.search.shared_embedder: DUTA_EMBED_MODEL, never downloaded) and clusters them with
-  SciPy's average-linkage clustering; vectors are cached in the console's database.
+  SciPy's complete-linkage clustering; vectors are cached in the console's database.
 - Checking is knowledge.faq_checks.check_new_entries, exactly what `faq import` runs.
 - Publishing is what `faq add --retrain` does: knowledge.faq_store appends the entry to
   knowledge/faq/staff.yml, knowledge.retrain builds the index incrementally and reloads every
@@ -28,9 +28,12 @@ import numpy as np
 
 from bot.admin.store import ConsoleStore, Unanswered
 
-# Two groups merge while their questions' e5 query vectors are at least this similar on average
-# (cosine). Measured on 10 questions (tests/unit/test_console_desk.py): unrelated pairs score
-# 0.71-0.82, paraphrases 0.84-0.95, also across Indonesian and English.
+# Questions share a group when every pair of them is at least this similar (cosine of e5 query
+# vectors; complete linkage, so a chain of near neighbours cannot pull two topics together).
+# Measured (docs/benchmarks.md, "Staff console"): on 10 real questions unrelated pairs score
+# 0.71-0.82 and paraphrases 0.84-0.95, also across Indonesian and English, all grouped right;
+# on 500 template-made questions about 40 topics average linkage merged topics that share a
+# phrasing ("How do I arrange X?"), complete linkage far less.
 GROUP_SIMILARITY = 0.83
 EXAMPLES_PER_GROUP = 5
 CONSOLE_TARGET = "staff.yml"  # the file `faq add` writes too (knowledge/faq_store.py)
@@ -79,7 +82,7 @@ class Outcome:
 
 
 def cluster(vectors: np.ndarray, min_similarity: float = GROUP_SIMILARITY) -> list[list[int]]:
-    """Row indices grouped so that each group's members are min_similarity alike on average."""
+    """Row indices grouped so that every two members of a group are min_similarity alike."""
     count = len(vectors)
     if count == 0:
         return []
@@ -87,7 +90,7 @@ def cluster(vectors: np.ndarray, min_similarity: float = GROUP_SIMILARITY) -> li
         return [[0]]
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    tree = linkage(np.asarray(vectors, dtype=np.float64), method="average", metric="cosine")
+    tree = linkage(np.asarray(vectors, dtype=np.float64), method="complete", metric="cosine")
     labels = fcluster(tree, t=1.0 - min_similarity, criterion="distance")
     groups: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels):

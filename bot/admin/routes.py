@@ -178,6 +178,8 @@ def _render(request: web.Request, template: str, status: int = 200, **context: A
             nonce=nonce,
             session=session,
             path=request.path,
+            # The language switch keeps the page's own query (?ids=, ?id=, ?q=).
+            lang_url=lambda code: str(request.rel_url.update_query(lang=code)),
             **context,
         )
     )
@@ -279,8 +281,7 @@ async def _answer_page(request: web.Request) -> web.Response:
     if not session.user.can_publish:
         return _page_error(request, 403, "viewer_only")
     ids = _ids(request.query.get("ids", ""))
-    items = await asyncio.to_thread(request.app[STORE].open_unanswered)
-    chosen = [(i.text, i.language) for i in items if i.id in set(ids)]
+    chosen = await _examples(request, ids)
     return _render(
         request, "answer.html", form=_blank_form(ids, chosen), examples=chosen, outcome=None
     )
@@ -376,9 +377,18 @@ async def _answer(request: web.Request) -> web.Response:
     publish = posted.get("action") == "publish"
     outcome, status = await _run_answer(request, form, publish)
     return _render(
-        request, "answer.html", status=status, form=form, examples=[], outcome=outcome,
-        publish=publish,
+        request, "answer.html", status=status, form=form, outcome=outcome, publish=publish,
+        examples=await _examples(request, _ids(form.get("ids", ""))),
     )  # fmt: skip
+
+
+async def _examples(request: web.Request, ids: list[int]) -> list[tuple[str, str]]:
+    """What users asked, for the questions of the group being answered (still open)."""
+    if not ids:
+        return []
+    items = await asyncio.to_thread(request.app[STORE].open_unanswered)
+    wanted = set(ids)
+    return [(i.text, i.language) for i in items if i.id in wanted]
 
 
 async def _history_page(request: web.Request) -> web.Response:

@@ -148,6 +148,9 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "undone_already": {"id": "sudah dibatalkan", "en": "undone"},
     "changes_title": {"id": "Perubahan FAQ", "en": "FAQ changes"},
+    "activity": {"id": "Aktivitas akun", "en": "Account activity"},
+    "languages": {"id": "bahasa", "en": "languages"},
+    "channels": {"id": "saluran", "en": "channels"},
     "no_entry": {"id": "Entri tidak ditemukan.", "en": "No such entry."},
     "forbidden": {"id": "Tidak diizinkan.", "en": "Not allowed."},
     "bad_form": {

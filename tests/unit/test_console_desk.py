@@ -99,3 +99,31 @@ def test_make_run_wires_a_reload_token_when_none_is_set(monkeypatch: pytest.Monk
     assert len(token) >= 24 and token != second.environment()["DUTA_ADMIN_TOKEN"]
     monkeypatch.setenv("DUTA_ADMIN_TOKEN", "the-operators-own-token")
     assert StackConfig.from_env().environment()["DUTA_ADMIN_TOKEN"] == "the-operators-own-token"
+
+
+REAL = [
+    ("Berapa biaya legalisir ijazah di KBRI?", "diploma"),
+    ("biaya legalisasi ijazah di kedutaan berapa?", "diploma"),
+    ("How much does it cost to legalise a diploma at the embassy?", "diploma"),
+    ("Apakah museum Kemlu buka hari Minggu?", "museum"),
+    ("Is the foreign ministry museum open on Sunday?", "museum"),
+    ("jam buka museum kemlu", "museum"),
+    ("Siapa presiden Amerika?", "president"),
+    ("What's the weather in Tokyo?", "weather"),
+    ("cara lapor diri online", "lapor-diri"),
+    ("how do I do lapor diri online", "lapor-diri"),
+]
+
+
+def test_real_questions_group_by_meaning_across_languages() -> None:
+    """The project's own model (the one the gateway loads), on the questions the bound was
+    chosen on: paraphrases together, in either language; different topics apart."""
+    from knowledge.paths import default_model_dir
+    from knowledge.search import shared_embedder
+
+    embedder = shared_embedder(str(default_model_dir()))
+    groups = cluster(embedder.embed_queries([text for text, _ in REAL]))
+    found = sorted(sorted(REAL[i][1] for i in group) for group in groups)
+    topics = [REAL[i][1] for i in range(len(REAL))]
+    expected = sorted(sorted(t for t in topics if t == topic) for topic in set(topics))
+    assert found == expected

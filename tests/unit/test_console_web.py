@@ -220,8 +220,9 @@ async def test_check_shows_every_problem_without_saving(client: TestClient) -> N
 
 
 async def test_pages_in_both_languages_with_a_nonce_csp(client: TestClient) -> None:
-    english = await client.get("/admin/login?lang=en")
+    english = await client.get("/admin/login?lang=en&x=1")
     assert "Log in" in await english.text()
+    assert 'href="/admin/login?lang=id&amp;x=1"' in await english.text()  # the query stays
     csp = english.headers["Content-Security-Policy"]
     assert "script-src 'nonce-" in csp and "unsafe-inline" not in csp
     # With no-referrer Chromium posts the forms with Origin: null, which the gateway refuses.
