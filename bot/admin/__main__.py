@@ -5,11 +5,16 @@
     python -m bot.admin users disable NAME | enable NAME
     python -m bot.admin users role NAME editor|viewer
     python -m bot.admin users list
+    python -m bot.admin changes list                          # the console's FAQ changes
+    python -m bot.admin changes undo ID                       # put one back, content and index
 
 Passwords are never taken from the command line (other users of the machine see it in `ps`):
 they are asked for twice in a terminal, or read as the first line of standard input
 (`printf '%s\n' "$PASSWORD" | python -m bot.admin users add ...`).
 The accounts live in DUTA_CONSOLE_DB (default var/console.db), the running gateway's file.
+`changes undo` needs what `make retrain` needs to reach the running stack (DUTA_ADMIN_TOKEN,
+ACTION_SERVER_URL; DUTA_KNOWLEDGE_DIR and DUTA_INDEX_DIR if not the defaults); the change log
+names DUTA_CHANGED_BY or the login name.
 """
 
 from __future__ import annotations
@@ -58,10 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
     sub.add_parser("list", help="the accounts, their roles and state")
+    changes = commands.add_parser("changes", help="FAQ changes made in the console")
+    csub = changes.add_subparsers(dest="action", required=True)
+    csub.add_parser("list", help="newest first: id, when, who, what")
+    undo = csub.add_parser("undo", help="put the FAQ file and the index back as before a change")
+    undo.add_argument("change_id", type=int)
     args = parser.parse_args(argv)
 
     os.umask(PRIVATE_UMASK)
     store = ConsoleStore(console_db())
+    if args.command == "changes":
+        return run_changes(store, args.action, getattr(args, "change_id", 0))
     try:
         if args.action == "add":
             store.add_user(args.name, args.role, read_password())
@@ -83,6 +95,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"duta admin: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def run_changes(store: ConsoleStore, action: str, change_id: int) -> int:
+    if action == "list":
+        for change in store.changes():
+            state = f" (undone by #{change.undone_by})" if change.undone_by else ""
+            print(
+                f"#{change.id:<5} {change.at[:16]} {change.name:20s} {change.action:10s} "
+                f"{change.faq_id} (faq/{change.file}){state}"
+            )
+        return 0
+    change = store.change(change_id)
+    if change is None or change.undone_by is not None:
+        print(f"duta admin: no change #{change_id} to undo", file=sys.stderr)
+        return 2
+    from bot.admin.desk import KnowledgeDesk
+    from knowledge.changelog import who
+
+    by = who()
+    outcome = KnowledgeDesk().undo(change.faq_id, change.file, change.before, change.after, by)
+    for error in outcome.errors:
+        print(f"duta admin: {error}", file=sys.stderr)
+    if not outcome.published or outcome.change is None:
+        return 2
+    file, before, after = outcome.change
+    undone = store.add_change(by, f"undo #{change.id}", change.faq_id, file, before, after)
+    store.mark_undone(change.id, undone)
+    state = "live" if outcome.live else f"not live: {outcome.failure}"
+    store.audit(by, f"undo #{change.id}", f"FAQ {change.faq_id} (command line); {state}")
+    for line in outcome.lines:
+        print(line)
+    print(f"undid #{change.id} ({change.action} {change.faq_id}); {state}")
+    return 0 if outcome.live else 1
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from bot.admin.store import ConsoleStore, Session
 from bot.admin.texts import page_language, t
 from bot.app_keys import SETTINGS
 from bot.i18n import Language
-from bot.logging_setup import fields
+from bot.logging_setup import CLIENT_IP_KEY, fields
+from bot.rate_limit import RateLimiter
 
 log = logging.getLogger("bot.admin")
 
@@ -37,7 +38,12 @@ LOGIN_COOKIE = "duta_console_login"  # the login form's CSRF token (no session y
 LANG_COOKIE = "duta_console_lang"
 PUBLIC_PATHS = frozenset({f"{PREFIX}/login"})
 
+# Login attempts per client address a minute, whatever the account: lockout stops guessing one
+# account's password, this stops trying one password on many names (and finding out names).
+LOGIN_ATTEMPTS_PER_MIN = 10
+
 STORE = web.AppKey("console_store", ConsoleStore)
+LOGIN_LIMITER = web.AppKey("console_login_limiter", RateLimiter)
 DESK = web.AppKey("console_desk", KnowledgeDesk)
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
 SESSION = web.RequestKey("console_session", Session)
@@ -46,11 +52,16 @@ _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def create_console(store: ConsoleStore, desk: KnowledgeDesk | None = None) -> web.Application:
+def create_console(
+    store: ConsoleStore,
+    desk: KnowledgeDesk | None = None,
+    login_attempts_per_min: int = LOGIN_ATTEMPTS_PER_MIN,
+) -> web.Application:
     # Bodies are limited by the gateway's MAX_BODY_BYTES (the main app makes the requests).
     console = web.Application(middlewares=[_guard])
     console[STORE] = store
     console[DESK] = desk or KnowledgeDesk()
+    console[LOGIN_LIMITER] = RateLimiter(login_attempts_per_min)
     console[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
         autoescape=True,
@@ -82,7 +93,9 @@ def create_console(store: ConsoleStore, desk: KnowledgeDesk | None = None) -> we
 
 def add_console(app: web.Application, store: ConsoleStore) -> None:
     app.router.add_get(PREFIX, _to_console)
-    app.add_subapp(f"{PREFIX}/", create_console(store))
+    # RATE_LIMIT_IP_PER_MIN=0 (behind a proxy that limits, or in tests) turns this one off too.
+    per_min = LOGIN_ATTEMPTS_PER_MIN if app[SETTINGS].ip_rate_per_min > 0 else 0
+    app.add_subapp(f"{PREFIX}/", create_console(store, login_attempts_per_min=per_min))
 
 
 async def _to_console(request: web.Request) -> web.StreamResponse:
@@ -220,6 +233,9 @@ async def _login(request: web.Request) -> web.StreamResponse:
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         log.info("console login without a valid CSRF token")
         return await _login_page(request, "login_expired")
+    if request.app[LOGIN_LIMITER].take(request.get(CLIENT_IP_KEY, request.remote or "")):
+        log.info("console login rate limited")
+        return await _login_page(request, "login_locked")
     name, password = str(form.get("name", "")).strip().lower(), str(form.get("password", ""))
     store = request.app[STORE]
     result = await asyncio.to_thread(store.check_login, name, password)

@@ -411,21 +411,30 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
     assert entry["answers"]["id"] not in _text(_ask(running_stack, QUESTION, "id"))
     latest = client.request("GET", "/admin/api/changes").json()["changes"][0]
     assert latest["action"] == "retire"
-    undo = {"change_id": str(latest["id"])}
-    assert (
-        client.request("POST", "/admin/api/changes/undo", body=undo, headers=headers).status == 200
-    )
-    assert file.read_text(encoding="utf-8") == original
-    assert _text(_ask(running_stack, QUESTION, "id")) == before
-
-    # A retrain now finds nothing to do: content and index went back together.
+    # This undo from the command line, as staff without a browser would.
     env = {
         **os.environ,
         "DUTA_KNOWLEDGE_DIR": str(knowledge),
         "DUTA_INDEX_DIR": running_stack.config.extra_env["DUTA_INDEX_DIR"],
         "DUTA_ADMIN_TOKEN": running_stack.config.extra_env["DUTA_ADMIN_TOKEN"],
         "ACTION_SERVER_URL": f"http://127.0.0.1:{running_stack.config.action_port}",
+        "DUTA_CONSOLE_DB": str(accounts.db),
+        "DUTA_CHANGED_BY": "cli-staffer",
     }
+    cli = subprocess.run(
+        [sys.executable, "-m", "bot.admin", "changes", "undo", str(latest["id"])],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert file.read_text(encoding="utf-8") == original
+    assert _text(_ask(running_stack, QUESTION, "id")) == before
+    listed = subprocess.run(
+        [sys.executable, "-m", "bot.admin", "changes", "list"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert f"#{latest['id']}" in listed and "cli-staffer" in listed and "undone by" in listed
+
+    # A retrain now finds nothing to do: content and index went back together.
     retrain = subprocess.run(
         [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
@@ -433,7 +442,7 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
     assert retrain.returncode == 0 and "index: unchanged" in retrain.stdout, retrain.stdout
     log = (knowledge / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "staff console: edit" in log and "staff console: undo" in log
-    assert "staff console: retire" in log
+    assert "staff console: retire" in log and "by: cli-staffer" in log
 
 
 PERSONAL = [

@@ -153,6 +153,13 @@ async def test_lockout_through_the_login_form(client: TestClient) -> None:
     assert "15" in await response.text()  # "locked for 15 minutes"
 
 
+async def test_login_attempts_are_limited_per_address(client: TestClient) -> None:
+    for n in range(10):
+        await login(client, f"nobody{n}", "wrong password")
+    response = await login(client, "editor1")  # the right password, but too many tries
+    assert response.status == 401 and "duta_console" not in response.cookies
+
+
 async def test_posts_without_the_csrf_token_fail(client: TestClient) -> None:
     await login(client, "editor1")
     entry = {"faq_id": "x-y", "answer_en": "An answer."}
