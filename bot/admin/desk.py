@@ -75,6 +75,7 @@ class Outcome:
     failure: str | None = None
     entries: list[Any] = field(default_factory=list)  # the checked FaqEntry, ready to write
     change: tuple[str, str, str] | None = None  # (file in faq/, text before, text after)
+    unreached: list[str] = field(default_factory=list)  # questions another flow still catches
 
     @property
     def ok(self) -> bool:

@@ -23,11 +23,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.admin.desk import KnowledgeDesk, Outcome
+from bot.admin.dry_run import unreached_questions
 from bot.admin.store import ConsoleStore, Session
 from bot.admin.texts import page_language, t
-from bot.app_keys import SETTINGS
+from bot.app_keys import RASA_CLIENT, SETTINGS
 from bot.i18n import Language
 from bot.logging_setup import CLIENT_IP_KEY, fields
+from bot.rasa_client import UpstreamError
 from bot.rate_limit import RateLimiter
 
 log = logging.getLogger("bot.admin")
@@ -361,6 +363,13 @@ async def _run_answer(
     else:
         outcome = await asyncio.to_thread(desk.edit, editing, raw, allow_similar, name)
     await _record(request, outcome, "edit" if editing else "publish", _ids(form.get("ids", "")))
+    if outcome.live and outcome.entries:
+        try:
+            outcome.unreached = await unreached_questions(
+                request.config_dict[RASA_CLIENT], outcome.entries[0]
+            )
+        except UpstreamError as error:
+            log.warning("console dry run failed", extra=fields(error=str(error)))
     return outcome, 200 if outcome.ok else 422
 
 
@@ -522,6 +531,7 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
         "live": outcome.live,
         "lines": outcome.lines,
         "failure": outcome.failure,
+        "unreached": outcome.unreached,
     }
 
 

@@ -113,6 +113,12 @@ TEXTS: dict[str, dict[Language, str]] = {
         "id": "Entri tersimpan tetapi belum aktif: {error}",
         "en": "The entry is saved but not live yet: {error}",
     },
+    "unreached": {
+        "id": "Perhatian: pertanyaan berikut masih dijawab oleh alur lain (formulir visa, daftar "
+        "acara, dll.), bukan oleh entri ini. Ubah kalimatnya, atau beri tahu tim teknis:",
+        "en": "Note: these questions are still answered by another flow (the visa form, the "
+        "events list, ...), not by this entry. Rephrase them, or tell the engineers:",
+    },
     "viewer_only": {
         "id": "Akun peninjau tidak dapat mengubah jawaban.",
         "en": "A viewer account cannot change answers.",

@@ -324,6 +324,9 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         result = console.locator("#result")
         result.wait_for(timeout=120_000)
         assert "kemlu-library-public" in result.inner_text(), console.content()
+        # The dry run after publishing asked every question: the widget's one got the entry.
+        unreached = console.locator("#unreached li").all_inner_texts()
+        assert chosen["id"] not in unreached, unreached
         console.screenshot(path=str(ARTIFACTS / "console-published.png"), full_page=True)
         console.goto(gateway + "/admin/history")
         console.screenshot(path=str(ARTIFACTS / "console-history.png"), full_page=True)
@@ -389,6 +392,7 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
     form["answer_en"] += f" ({MARKER}-EDIT)"
     edited = client.request("POST", "/admin/api/faq/publish", body=form, headers=headers)
     assert edited.status == 200 and edited.json()["live"], edited.body
+    assert QUESTION not in edited.json()["unreached"], edited.json()["unreached"]
     assert f"{MARKER}-EDIT" in _text(_ask(running_stack, QUESTION, "id"))
     assert file.read_text(encoding="utf-8").count("- id: ") == original.count("- id: ")
 
