@@ -30,8 +30,13 @@ from bot.config import PRIVATE_UMASK
 
 
 def console_db() -> Path:
-    # The same rule as the gateway's setting (bot/config.py), without requiring the rest of it.
-    return Path(os.environ.get("DUTA_CONSOLE_DB", "").strip() or "var/console.db")
+    """The running gateway's file: DUTA_CONSOLE_DB, else beside DUTA_TRACKER_DB as `make run`
+    puts it (bot/stack.py), else var/console.db."""
+    configured = os.environ.get("DUTA_CONSOLE_DB", "").strip()
+    if configured:
+        return Path(configured)
+    tracker = os.environ.get("DUTA_TRACKER_DB", "").strip()
+    return Path(tracker).parent / "console.db" if tracker else Path("var/console.db")
 
 
 def read_password(confirm: bool = True) -> str:

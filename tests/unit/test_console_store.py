@@ -95,3 +95,14 @@ def test_cli_reads_the_password_from_stdin_never_argv(
     assert ConsoleStore(db).check_login("budi", PASSWORD).user is None
     with pytest.raises(SystemExit):  # no --password flag exists
         admin_cli.main(["users", "add", "eka", "--role", "viewer", "--password", PASSWORD])
+
+
+def test_cli_finds_the_file_make_run_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.stack import StackConfig
+
+    monkeypatch.delenv("DUTA_CONSOLE_DB", raising=False)
+    monkeypatch.setenv("DUTA_TRACKER_DB", str(tmp_path / "data" / "tracker.db"))
+    stack = StackConfig.from_env().environment()["DUTA_CONSOLE_DB"]
+    assert admin_cli.console_db() == Path(stack) == tmp_path / "data" / "console.db"
+    monkeypatch.setenv("DUTA_CONSOLE_DB", str(tmp_path / "elsewhere.db"))
+    assert admin_cli.console_db() == Path(StackConfig.from_env().environment()["DUTA_CONSOLE_DB"])
