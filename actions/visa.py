@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content, visa_terms
-from actions.answer import best_hit, search_in_context, utter_hit
+from actions.answer import ActionAnswerFromKnowledge, best_hit, search_in_context, utter_hit
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -32,7 +32,8 @@ VALUES = {
     "visa_purpose": ("tourism", "business", "other"),
     "visa_nationality": ("asean", "other"),
 }
-ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback"}
+SHORT_ANSWER_WORDS = 3
+ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback", "correct"}
 READERS: dict[str, Callable[[str], str | None]] = {
     "visa_direction": visa_terms.direction,
     "visa_purpose": visa_terms.purpose,
@@ -71,7 +72,12 @@ class ValidateVisaForm(FormValidationAction):
         value = next(tracker.get_latest_entity_values(slot), None)
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
-        if value is None and intent in ANSWER_INTENTS and not text.startswith("/"):
+        # A short reply the reader understands answers the question just asked, whatever
+        # intent the NLU gave it ("coming to Indonesia", "Germany"); a longer one or a question
+        # ("KBRI malaysia dimana?") is a digression.
+        short_answer = requested and len(text.split()) <= SHORT_ANSWER_WORDS and "?" not in text
+        readable = intent in ANSWER_INTENTS or short_answer
+        if value is None and readable and not text.startswith("/"):
             value = READERS[slot](text)
         if value is not None:
             return {slot: value}
@@ -162,6 +168,22 @@ def answer_plan(
     return "visa_other_purpose", ["visa-official-evisa-site"]
 
 
+def utter_visa_case(
+    dispatcher: CollectingDispatcher, case: tuple[str | None, ...], language: str
+) -> list[dict[str, Any]]:
+    """The dated answer for a visa case (direction, purpose, nationality); the case is kept in
+    `visa_case` for a correction, and the form's slots are cleared so the next visa question
+    starts afresh."""
+    intro, faq_ids = answer_plan(*case)
+    entries = [content.faq(faq_id) for faq_id in faq_ids]
+    parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
+    # One message: Rasa's REST channel splits a text at blank lines.
+    dispatcher.utter_message(text="\n".join(parts))
+    dispatcher.utter_message(json_message=duta_meta([content.faq_source(e) for e in entries]))
+    kept = "|".join(value or "" for value in case)
+    return [SlotSet("visa_case", kept)] + [SlotSet(slot, None) for slot in VISA_SLOTS]
+
+
 class ActionVisaAnswer(Action):
     def name(self) -> str:
         return "action_visa_answer"
@@ -169,15 +191,49 @@ class ActionVisaAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        language = _language(tracker)
-        intro, faq_ids = answer_plan(*(tracker.get_slot(slot) for slot in VISA_SLOTS))
-        entries = [content.faq(faq_id) for faq_id in faq_ids]
-        parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
-        # One message: Rasa's REST channel splits a text at blank lines.
-        dispatcher.utter_message(text="\n".join(parts))
-        dispatcher.utter_message(json_message=duta_meta([content.faq_source(e) for e in entries]))
-        # Cleared so the next visa question starts afresh.
-        return [SlotSet(slot, None) for slot in VISA_SLOTS]
+        case = tuple(tracker.get_slot(slot) for slot in VISA_SLOTS)
+        return utter_visa_case(dispatcher, case, _language(tracker))
+
+
+_NEGATED = re.compile(r"\b(not|bukan|instead of)\s+(from\s+|dari\s+|a\s+|an\s+)?\w+", re.I)
+
+
+def corrected_case(kept: str | None, text: str) -> tuple[str | None, ...] | None:
+    """The kept visa case with what the correction says instead, or None when there is no case
+    or the text changes none of it. A new nationality or purpose means a visitor to Indonesia
+    unless the text says otherwise."""
+    if not kept:
+        return None
+    old = tuple(part or None for part in kept.split("|"))
+    if len(old) != len(VISA_SLOTS):
+        return None
+    # "I'm Indian, not Singaporean", "bukan liburan, tapi kerja": the negated value is wrong.
+    meant = _NEGATED.sub(" ", text)
+    said = {slot: READERS[slot](meant) for slot in VISA_SLOTS}
+    new = tuple(said[slot] or value for slot, value in zip(VISA_SLOTS, old, strict=True))
+    if new == old:
+        return None
+    direction, purpose, nationality = new
+    if said["visa_direction"] is None and said["visa_nationality"] and direction == "abroad":
+        direction = "to_indonesia"  # "I'm Thai, not Indonesian": a visitor after all
+    return direction, purpose, nationality
+
+
+class ActionCorrect(Action):
+    """ "bukan, maksud saya kerja 2 tahun", "sorry, I meant I'm Indian": the last visa case
+    answered again with the corrected value; any other correction is asked as a question."""
+
+    def name(self) -> str:
+        return "action_correct"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        case = corrected_case(tracker.get_slot("visa_case"), text)
+        if case is not None:
+            return utter_visa_case(dispatcher, case, _language(tracker))
+        return await ActionAnswerFromKnowledge().run(dispatcher, tracker, domain)
 
 
 class AskVisaSlot(Action, ABC):

@@ -69,6 +69,23 @@ async def test_digression_fills_nothing_so_the_form_rejects() -> None:
     assert dispatcher.messages == []
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "slot", "value"),
+    [
+        ("coming to Indonesia", "ask_events", "visa_direction", "to_indonesia"),
+        ("Germany", "thanks", "visa_nationality", "other"),
+    ],
+)
+async def test_a_short_reply_answers_the_question_whatever_its_intent(
+    text: str, intent: str, slot: str, value: str
+) -> None:
+    tracker = make_tracker(
+        text, intent, slots={"requested_slot": slot, "visa_direction": "to_indonesia"}
+    )
+    found, _ = await extract_all(tracker)
+    assert found[slot] == value
+
+
 async def test_unreadable_answer_is_reasked() -> None:
     tracker = make_tracker(
         "hmm entahlah", "inform", slots={"requested_slot": "visa_purpose", "language": "en"}
@@ -144,7 +161,9 @@ async def test_visitor_answer_is_dated_with_official_link_and_clears_the_form(
     assert ("konfirmasikan" in text) == (language == "id")
     meta = duta(dispatcher)
     assert meta["fallback"] is False and meta["sources"][0]["title"]
-    assert events == [SlotSet(slot, None) for slot in VISA_SLOTS]
+    # The form's slots are cleared; the case is kept for a correction (visa_case).
+    assert events[1:] == [SlotSet(slot, None) for slot in VISA_SLOTS]
+    assert events[0]["name"] == "visa_case" and events[0]["value"].count("|") == 2
 
 
 async def test_indonesian_going_abroad_is_sent_to_the_destination_embassy() -> None:

@@ -1,0 +1,66 @@
+"""Corrections re-answer the last visa case (actions/visa.py: corrected_case, ActionCorrect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.visa import ActionCorrect, ActionVisaAnswer, corrected_case
+from tests.unit.test_actions_support import make_tracker
+
+
+@pytest.mark.parametrize(
+    ("kept", "text", "expected"),
+    [
+        (
+            "to_indonesia|business|other",
+            "eh salah, sy cuma liburan kok",
+            ("to_indonesia", "tourism", "other"),
+        ),
+        (
+            "to_indonesia|tourism|asean",
+            "sorry, I'm Indian, not from Singapore",
+            ("to_indonesia", "tourism", "other"),
+        ),
+        ("abroad||", "bukan, maksud saya kerja 2 tahun", ("abroad", "other", None)),
+        # Not Indonesian after all: a nationality turns the case around.
+        ("abroad|tourism|", "my mistake, I'm Thai", ("to_indonesia", "tourism", "asean")),
+    ],
+)
+def test_the_corrected_value_replaces_the_kept_one(kept: str, text: str, expected: tuple) -> None:
+    assert corrected_case(kept, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("kept", "text"),
+    [(None, "sorry, I meant for work"), ("to_indonesia|tourism|other", "sorry, I meant it")],
+)
+def test_no_case_or_nothing_new_is_no_visa_correction(kept: str | None, text: str) -> None:
+    assert corrected_case(kept, text) is None
+
+
+async def test_the_answer_keeps_the_case_and_the_correction_re_answers_it() -> None:
+    slots = {
+        "language": "en",
+        "visa_direction": "to_indonesia",
+        "visa_purpose": "business",
+        "visa_nationality": "other",
+    }
+    dispatcher = CollectingDispatcher()
+    events = await ActionVisaAnswer().run(dispatcher, make_tracker("x", "inform", slots=slots), {})
+    kept = next(e["value"] for e in events if e.get("name") == "visa_case")
+    assert kept == "to_indonesia|business|other"
+    assert "imigrasi.go.id" in dispatcher.messages[0]["text"]
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "no wait, it's a holiday", "correct", slots={"language": "en", "visa_case": kept}
+    )
+    events = await ActionCorrect().run(dispatcher, tracker, {})
+    answer: Any = dispatcher.messages[0]["text"]
+    assert "e-VOA" in answer or "visa on arrival" in answer.lower()
+    assert {"event": "slot", "name": "visa_case", "value": "to_indonesia|tourism|other"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
