@@ -1,7 +1,8 @@
 """The staff console on the real session stack (issue 22): accounts made with the real CLI, the
 gateway's /admin/ routes over HTTP, and in Chromium the whole loop: a question the widget cannot
 answer appears in the console's queue, an editor logs in, writes the answer and publishes it,
-and the same widget answers it with the new source, with no restart.
+and the same widget answers it with the new source, with no restart; undone from the history
+page, the widget falls back again and a retrain does not bring the entry back.
 
 The stack serves a private copy of knowledge/ and the index (knowledge_copy.py); the test puts
 both back as they were when it ends, so later tests see the knowledge they expect."""
@@ -287,6 +288,7 @@ def test_unanswered_in_the_widget_answered_from_the_console(
     pids = {name: p.pid for name, p in running_stack.stack.processes.items()}
     gateway = running_stack.config.gateway_url
     editor = accounts.passwords["console-editor"]
+    knowledge = Path(running_stack.config.extra_env["DUTA_KNOWLEDGE_DIR"])
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # screenshots (git-ignored; docs/ has copies)
     with chromium(tmp_path / "profile") as context:
@@ -338,18 +340,51 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         assert SOURCE_TITLE in "\n".join(widget.texts(".srcs li"))
         assert elapsed < 30, f"answered {elapsed:.1f} s after Publish"
 
-    english = _ask(running_stack, chosen["en"], "en")
-    assert ANSWERS["en"] in _text(english) and english["fallback"] is False
-    # No restart; the change log names the console account; the group left the queue.
-    assert {name: p.pid for name, p in running_stack.stack.processes.items()} == pids
-    changelog = Path(running_stack.config.extra_env["DUTA_KNOWLEDGE_DIR"]) / "CHANGELOG.md"
-    log = changelog.read_text(encoding="utf-8")
-    assert "staff console: publish" in log and "by: console-editor" in log
-    with sqlite3.connect(accounts.db) as db:
-        answered = db.execute(
-            "SELECT count(*) FROM unanswered WHERE answered_by = 'kemlu-library-public'"
-        ).fetchone()[0]
-    assert answered >= 2
+        english = _ask(running_stack, chosen["en"], "en")
+        assert ANSWERS["en"] in _text(english) and english["fallback"] is False
+        # No restart; the change log names the console account; the group left the queue.
+        assert {name: p.pid for name, p in running_stack.stack.processes.items()} == pids
+        log = (knowledge / "CHANGELOG.md").read_text(encoding="utf-8")
+        assert "staff console: publish" in log and "by: console-editor" in log
+        with sqlite3.connect(accounts.db) as db:
+            answered = db.execute(
+                "SELECT count(*) FROM unanswered WHERE answered_by = 'kemlu-library-public'"
+            ).fetchone()[0]
+        assert answered >= 2
+
+        # Undo it from the history page: the widget falls back again, and a retrain after the
+        # undo does not bring the entry back (content and index went back together).
+        console.goto(gateway + "/admin/history")
+        change = console.locator("tr.change", has_text="kemlu-library-public").first
+        change.get_by_role("button").click()
+        console.locator("#result").wait_for(timeout=120_000)
+        assert "kemlu-library-public" in console.locator("#result").inner_text()
+        staff = knowledge / "faq" / "staff.yml"
+        assert not staff.exists() or "kemlu-library-public" not in staff.read_text("utf-8")
+        declined_again = "\n".join(widget.send(chosen["id"]))
+        assert ANSWERS["id"] not in declined_again, declined_again
+        assert say("no_answer", "id") in declined_again, declined_again
+        retrain = subprocess.run(
+            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
+            cwd=ROOT, env=_stack_env(running_stack), capture_output=True, text=True,
+            timeout=600,
+        )  # fmt: skip
+        assert retrain.returncode == 0 and "index: unchanged" in retrain.stdout, retrain.stdout
+        still = "\n".join(widget.send(chosen["id"]))
+        assert ANSWERS["id"] not in still, still
+
+
+def _stack_env(stack: RunningStack) -> dict[str, str]:
+    """What a staff member's shell needs to retrain the session stack."""
+    extra = stack.config.extra_env
+    return {
+        **os.environ,
+        "DUTA_KNOWLEDGE_DIR": extra["DUTA_KNOWLEDGE_DIR"],
+        "DUTA_INDEX_DIR": extra["DUTA_INDEX_DIR"],
+        "DUTA_ADMIN_TOKEN": extra["DUTA_ADMIN_TOKEN"],
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{stack.config.action_port}",
+        "RASA_URL": stack.config.rasa_url,
+    }
 
 
 ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml, answered from the FAQ
