@@ -255,7 +255,9 @@ def decline(
     buttons = nearby_buttons(result, language)
     text = say("no_answer", language)
     if buttons:
-        text = f"{text}\n\n{say('no_answer_nearby', language)}"
+        # One line break, not a blank line: Rasa splits a text at blank lines, and the buttons
+        # belong with the whole reply.
+        text = f"{text}\n{say('no_answer_nearby', language)}"
     dispatcher.utter_message(text=text, buttons=buttons, json_message=duta_meta(fallback=True))
 
 
