@@ -200,8 +200,8 @@ _NEGATED = re.compile(r"\b(not|bukan|instead of)\s+(from\s+|dari\s+|a\s+|an\s+)?
 
 def corrected_case(kept: str | None, text: str) -> tuple[str | None, ...] | None:
     """The kept visa case with what the correction says instead, or None when there is no case
-    or the text changes none of it. A new nationality or purpose means a visitor to Indonesia
-    unless the text says otherwise."""
+    or the text changes none of it. A nationality given after an Indonesian's case turns it
+    around ("I'm Thai, not Indonesian"): a visitor after all, unless the text says otherwise."""
     if not kept:
         return None
     old = tuple(part or None for part in kept.split("|"))
