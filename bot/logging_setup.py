@@ -93,8 +93,9 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         client = None
-        if (app := _app_of(request)) is not None:
-            pseudonymize = app[PSEUDONYMIZER]
+        config = _config_of(request)
+        if config is not None and PSEUDONYMIZER in config:
+            pseudonymize = config[PSEUDONYMIZER]
             client = pseudonymize(request.get(CLIENT_IP_KEY) or request.remote or "unknown")
         self.logger.info(
             "access",
@@ -112,11 +113,13 @@ class AccessLogger(AbstractAccessLogger):
         return self.logger.isEnabledFor(logging.INFO)
 
 
-def _app_of(request: web.BaseRequest) -> web.Application | None:
-    """The request's application; None for one aiohttp refused before routing (malformed HTTP)."""
+def _config_of(request: web.BaseRequest) -> Mapping[Any, Any] | None:
+    """The settings the request's application sees, its parents' included (the console is a
+    sub-application: the pseudonymizer lives in the main one); None for a request aiohttp
+    refused before routing (malformed HTTP)."""
     if not isinstance(request, web.Request):
         return None
     try:
-        return request.app
+        return request.config_dict
     except (AssertionError, AttributeError):  # aiohttp asserts that the request was routed
         return None

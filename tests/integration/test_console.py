@@ -179,6 +179,21 @@ def test_nothing_answers_without_a_session(client: ConsoleClient, accounts: Acco
     assert forged.status == 303 and forged.headers["Location"] == "/admin/login"
 
 
+def test_console_requests_get_their_access_line_without_an_error(
+    client: ConsoleClient, running_stack: RunningStack
+) -> None:
+    """The console is a sub-application: its requests are logged like the rest (hashed client),
+    not with a logging traceback (the pseudonymizer lives in the main application)."""
+    log = running_stack.config.log_dir / "gateway.log"
+    before = len(log.read_text(errors="replace").splitlines())
+    assert client.request("GET", "/admin/unanswered").status in (302, 303)
+    time.sleep(0.5)
+    lines = log.read_text(errors="replace").splitlines()[before:]
+    assert not [line for line in lines if "Traceback" in line]
+    access = [json.loads(line) for line in lines if '"msg": "access"' in line]
+    assert any(a["path"] == "/admin/unanswered" and a["client"] for a in access), access
+
+
 def test_login_cookie_and_csrf(client: ConsoleClient, accounts: Accounts) -> None:
     # No CSRF token on the login form: refused, no session cookie.
     plain = client.request(
