@@ -64,6 +64,7 @@ class GroupScore:
     unit: int  # index of the best unit of the group
     dense: float  # raw cosine of the group's best dense unit
     bm25: float  # raw BM25 of the group's best lexical unit
+    coverage: float  # share of the query's idf mass the group holds (record_coverage)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,6 @@ class HybridIndex:
             [keys.setdefault(u.doc_id, len(keys)) for u in units], dtype=np.int64
         )
         self.groups = list(keys)
-        self.group_position = keys
         # Units ordered by group and where each group starts, so that per-group maxima are one
         # reduceat instead of an unbuffered ufunc.at (the slowest step of ranking).
         self._by_group = np.argsort(self.group_of, kind="stable")
@@ -176,8 +176,9 @@ class HybridIndex:
             w = self.params.dense_weight
             pooled = w * self._group_max(dense_norm) + (1.0 - w) * self._group_max(bm25_norm)
             group_score = share * group_score + (1.0 - share) * pooled
+        coverage = self.record_coverage(scores)
         if mode == "fused" and self.params.coverage_bonus:
-            group_score = group_score + self.params.coverage_bonus * self.record_coverage(scores)
+            group_score = group_score + self.params.coverage_bonus * coverage
         # Best score first; ties keep the order of each group's best unit.
         groups = np.lexsort((first_seen, -group_score))
         return [
@@ -187,6 +188,7 @@ class HybridIndex:
                 int(best_unit[g]),
                 float(best_dense[g]),
                 float(best_bm25[g]),
+                float(coverage[g]),
             )
             for g in groups[:top]
         ]
@@ -212,7 +214,3 @@ class HybridIndex:
         (its variants and answers are one record), in the best single chunk of a document."""
         per_unit, per_group = self.held_idf(scores)
         return np.where(self.group_is_faq, per_group, self._group_max(per_unit))
-
-    def group_coverage(self, scores: QueryScores, group: str) -> float:
-        """Share of the query's idf mass that one record holds (the "no answer" decision's)."""
-        return float(self.record_coverage(scores)[self.group_position[group]])

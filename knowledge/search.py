@@ -185,7 +185,7 @@ class KnowledgeBase:
         # How much of the question the chosen record holds (any of a FAQ entry's variants and
         # answers; a document's best chunk): the question's informative words that no part of
         # the answer contains are what it does not answer.
-        coverage = self.index.group_coverage(scores, best.group)
+        coverage = best.coverage
         answerable = is_answerable(best.dense, coverage, self.thresholds, strict)
         signals = {
             "dense": best.dense,
