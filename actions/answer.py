@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import knowledge_base, missions
 from actions.language import DEFAULT_LANGUAGE, normalise
-from actions.meta import duta_meta
+from actions.meta import duta_meta, duta_meta_of
 from actions.texts import say
 
 logger = logging.getLogger(__name__)
@@ -137,20 +137,15 @@ def answer_text(hit: Any, language: str) -> str:
 async def search(query: str | None, language: str, strict: bool = False) -> Any:
     """The knowledge layer's result for `query`, or None (not loaded, no query, search failed).
     `strict`: the higher bar for a message the NLU judged out of scope."""
-    # Searching embeds the query (CPU-bound): off the event loop, so /health stays responsive.
-    kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
-    if kb is None or not query:
+    if not query:
         return None
-    try:
-        return await asyncio.to_thread(kb.search, query, k=SEARCH_K, lang=language, strict=strict)
-    except Exception:  # a broken search must still get the user an answer
-        logger.exception("Knowledge search failed")
-        return None
+    return (await search_all([query], language, strict=strict))[0]
 
 
 async def search_all(queries: list[str], language: str, strict: bool = False) -> list[Any]:
-    """`search` for several queries at once (one encoder pass); None for each when the
-    knowledge layer is not loaded or failed."""
+    """The knowledge layer's results for several queries at once (one encoder pass); None for
+    each when the knowledge layer is not loaded or the search failed."""
+    # Searching embeds the queries (CPU-bound): off the event loop, so /health stays responsive.
     kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
     if kb is None or not queries:
         return [None] * len(queries)
@@ -189,7 +184,7 @@ def earlier_questions(tracker: Tracker) -> list[str]:
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "bot":
-            meta = ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
+            meta = duta_meta_of(event)
             if "fallback" in meta and answered is None:
                 answered = not meta["fallback"]
         elif kind == "user":

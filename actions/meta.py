@@ -17,3 +17,8 @@ def language_meta(language: str, chosen: bool = False) -> dict:
     if chosen:
         meta["language_chosen"] = True
     return {"duta": meta}
+
+
+def duta_meta_of(event: dict[str, Any]) -> dict[str, Any]:
+    """The `custom.duta` of a tracker's bot event ({} for another event or none)."""
+    return ((event.get("data") or {}).get("custom") or {}).get("duta") or {}

@@ -15,7 +15,7 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.language import DEFAULT_LANGUAGE, normalise, requested_switch, resolve_language
-from actions.meta import language_meta
+from actions.meta import duta_meta_of, language_meta
 from knowledge.language import detect_language
 
 
@@ -25,7 +25,7 @@ def standing_choice(tracker: Tracker) -> str | None:
     for event in reversed(tracker.events):
         if event.get("event") != "bot":
             continue
-        meta = ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
+        meta = duta_meta_of(event)
         if meta.get("language_chosen"):
             return normalise(meta.get("language"))
     return None
