@@ -1,4 +1,4 @@
-"""Fixtures shared by the action tests."""
+"""Fixtures shared by the unit tests: the actions' knowledge base, the mission directory."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from actions import knowledge_base
+from knowledge.missions import Directory, load_directory
+from knowledge.paths import PROJECT_ROOT
+
+DIRECTORY_FILE = PROJECT_ROOT / "knowledge" / "missions.yml"
 
 
 @pytest.fixture
@@ -20,3 +25,15 @@ def install() -> Iterator[Any]:
 
     yield _install
     knowledge_base.reset_for_tests()
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    """knowledge/missions.yml as parsed YAML."""
+    return yaml.safe_load(DIRECTORY_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    """The mission directory the project ships."""
+    return load_directory(DIRECTORY_FILE)

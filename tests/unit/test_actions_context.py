@@ -6,10 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 
-from actions import knowledge_base
 from actions.answer import CONTEXT_TURNS, clauses, earlier_questions, search_in_context
 from tests.unit.test_actions_support import SearchesOneByOne
 
@@ -106,15 +104,6 @@ class ContextKB(SearchesOneByOne):
         return SimpleNamespace(
             answerable=True, hits=[hit], signals={"confidence": self.alone_confidence}
         )
-
-
-@pytest.fixture
-def install(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def _install(kb: Any) -> Any:
-        monkeypatch.setattr(knowledge_base, "wait", lambda timeout=None: kb)
-        return kb
-
-    return _install
 
 
 async def test_a_follow_up_is_asked_together_with_the_question_before(install: Any) -> None:

@@ -19,18 +19,6 @@ import yaml
 from knowledge.missions import Directory, MissionDataError, check, load_directory
 from knowledge.paths import PROJECT_ROOT
 
-DIRECTORY_FILE = PROJECT_ROOT / "knowledge" / "missions.yml"
-
-
-@pytest.fixture(scope="module")
-def raw() -> dict[str, Any]:
-    return yaml.safe_load(DIRECTORY_FILE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def directory() -> Directory:
-    return load_directory(DIRECTORY_FILE)
-
 
 def test_the_projects_directory_passes_its_checks(directory: Directory) -> None:
     assert len(directory.missions) >= 125

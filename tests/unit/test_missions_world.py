@@ -30,19 +30,8 @@ from knowledge.missions import (
     sovereignty,
 )
 from knowledge.paths import PROJECT_ROOT
+from tests.unit.conftest import DIRECTORY_FILE
 from tests.unit.test_actions_support import make_tracker, texts
-
-DIRECTORY_FILE = PROJECT_ROOT / "knowledge" / "missions.yml"
-
-
-@pytest.fixture(scope="module")
-def raw() -> dict[str, Any]:
-    return yaml.safe_load(DIRECTORY_FILE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def directory() -> Directory:
-    return load_directory(DIRECTORY_FILE)
 
 
 def test_every_mission_has_the_schemas_fields_and_nothing_is_listed_twice(
