@@ -31,6 +31,7 @@ import pytest
 
 from actions.texts import say
 from knowledge.store import current_version
+from tests.unit.test_console_web import APIS, PAGES
 
 from .conftest import RunningStack
 from .test_widget_support import ARTIFACTS, Widget, chromium
@@ -150,22 +151,6 @@ def accounts(running_stack: RunningStack) -> Accounts:
 @pytest.fixture
 def client(running_stack: RunningStack) -> ConsoleClient:
     return ConsoleClient(running_stack.config.gateway_url)
-
-
-PAGES = [
-    "/admin", "/admin/", "/admin/unanswered", "/admin/answer?ids=1", "/admin/history",
-    "/admin/faq", "/admin/faq/edit?id=dd-diplomacy-4-0",
-]  # fmt: skip
-APIS = [
-    ("GET", "/admin/api/me"),
-    ("GET", "/admin/api/unanswered"),
-    ("POST", "/admin/api/faq/check"),
-    ("POST", "/admin/api/faq/publish"),
-    ("GET", "/admin/api/faq"),
-    ("POST", "/admin/api/faq/retire"),
-    ("GET", "/admin/api/changes"),
-    ("POST", "/admin/api/changes/undo"),
-]
 
 
 def test_nothing_answers_without_a_session(client: ConsoleClient, accounts: Accounts) -> None:
