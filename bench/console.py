@@ -34,6 +34,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bot.admin.forms import edit_form
 from bot.admin.store import ConsoleStore
 from bot.stack import Stack, StackConfig
 from tests.integration.knowledge_copy import private_knowledge
@@ -73,22 +74,6 @@ def chat_text(client: ConsoleClient, message: str) -> str:
     body = {"sender": f"bench-{uuid.uuid4().hex[:10]}", "message": message, "lang": None}
     answer = client.request("POST", "/api/chat", body=body)
     return "\n".join(m["text"] for m in answer.json()["messages"])
-
-
-def form_of(entry: dict) -> dict[str, str]:
-    source = entry["source"]
-    return {
-        "editing": entry["id"], "faq_id": entry["id"],
-        "questions_id": "\n".join(entry["questions"]["id"]),
-        "questions_en": "\n".join(entry["questions"]["en"]),
-        "answer_id": entry["answers"]["id"], "answer_en": entry["answers"]["en"],
-        "source_title": source["title"], "source_url": source.get("url") or "",
-        "source_publisher": source.get("publisher") or "",
-        "source_date": source.get("date") or "", "source_accessed": source.get("accessed") or "",
-        "as_of": entry["as_of"] or "", "tags": ", ".join(entry["tags"]),
-        "volatile": "on" if entry["volatile"] else "", "document": entry["document"] or "",
-        "allow_similar": "on",
-    }  # fmt: skip
 
 
 def timed(action: object) -> float:
@@ -141,7 +126,7 @@ def main() -> int:
                 undo = {"change_id": str(changes[0]["id"])}
                 client.request("POST", "/admin/api/changes/undo", body=undo, headers=headers)
             marker = f"BENCH-{run}-{uuid.uuid4().hex[:6]}"
-            form = form_of(entry)
+            form = edit_form(entry) | {"allow_similar": "on"}
             form["answer_id"] += f" ({marker})"
             form["answer_en"] += f" ({marker})"
             started = time.monotonic()

@@ -24,6 +24,7 @@ from aiohttp.typedefs import Handler
 
 from bot.admin.desk import KnowledgeDesk, Outcome
 from bot.admin.dry_run import unreached_questions
+from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from bot.admin.store import ConsoleStore, Session
 from bot.admin.texts import page_language, t
 from bot.app_keys import RASA_CLIENT, SETTINGS
@@ -305,43 +306,6 @@ async def _answer_page(request: web.Request) -> web.Response:
     )
 
 
-FORM_FIELDS = (
-    "ids", "faq_id", "questions_id", "questions_en", "answer_id", "answer_en", "source_title",
-    "source_url", "source_publisher", "source_date", "source_accessed", "as_of", "tags",
-    "volatile", "allow_similar", "editing", "document",
-)  # fmt: skip
-
-
-def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The form as a FAQ entry mapping (the knowledge/faq/*.yml shape the checks read)."""
-
-    def lines(name: str) -> list[str]:
-        return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
-
-    def value(name: str) -> str | None:
-        return form.get(name, "").strip() or None
-
-    return {
-        "id": value("faq_id"),
-        "tags": [tag.strip() for tag in form.get("tags", "").split(",") if tag.strip()],
-        "as_of": value("as_of"),
-        "volatile": form.get("volatile") in ("on", "true", "1"),
-        "source": {
-            "title": value("source_title"),
-            "publisher": value("source_publisher"),
-            "url": value("source_url"),
-            "date": value("source_date"),
-            "accessed": value("source_accessed"),
-            "document": value("document"),  # kept through an edit
-        },
-        "questions": {"id": lines("questions_id"), "en": lines("questions_en")},
-        "answers": {
-            "id": form.get("answer_id", "").strip(),
-            "en": form.get("answer_en", "").strip(),
-        },
-    }
-
-
 async def _run_answer(
     request: web.Request, form: dict[str, str], publish: bool
 ) -> tuple[Outcome, int]:
@@ -429,33 +393,14 @@ async def _faq_page(request: web.Request) -> web.Response:
     return _render(request, "faq.html", entries=found, query=query)
 
 
-def form_from_entry(entry: Any) -> dict[str, str]:
-    return dict.fromkeys(FORM_FIELDS, "") | {
-        "editing": entry.faq_id,
-        "faq_id": entry.faq_id,
-        "questions_id": "\n".join(entry.questions["id"]),
-        "questions_en": "\n".join(entry.questions["en"]),
-        "answer_id": entry.answers["id"],
-        "answer_en": entry.answers["en"],
-        "source_title": entry.source.title,
-        "source_url": entry.source.url or "",
-        "source_publisher": entry.source.publisher or "",
-        "source_date": entry.source.date or "",
-        "source_accessed": entry.source.accessed or "",
-        "as_of": entry.as_of or "",
-        "tags": ", ".join(entry.tags),
-        "volatile": "on" if entry.volatile else "",
-        "document": entry.document or "",
-    }
-
-
 async def _edit_page(request: web.Request) -> web.Response:
     if not request[SESSION].user.can_publish:
         return _page_error(request, 403, "viewer_only")
     entry = await asyncio.to_thread(request.app[DESK].entry, request.query.get("id", ""))
     if entry is None:
         return _page_error(request, 404, "no_entry")
-    return _render(request, "answer.html", form=form_from_entry(entry), examples=[], outcome=None)
+    form = edit_form(entry_json(entry))
+    return _render(request, "answer.html", form=form, examples=[], outcome=None)
 
 
 async def _retire_or_undo(request: web.Request, body: dict[str, str]) -> tuple[Outcome, int]:
@@ -545,13 +490,7 @@ async def _api_check(request: web.Request) -> web.Response:
 
 async def _api_faq(request: web.Request) -> web.Response:
     found = await asyncio.to_thread(request.app[DESK].entries, request.query.get("q", "")[:200])
-    body = [
-        {"id": e.faq_id, "file": Path(e.origin.split(" entry ")[0]).name, "tags": list(e.tags),
-         "as_of": e.as_of, "volatile": e.volatile, "document": e.document,
-         "questions": {lang: list(e.questions[lang]) for lang in ("id", "en")},
-         "answers": dict(e.answers), "source": e.source.as_dict()}
-        for e in found
-    ]  # fmt: skip
+    body = [entry_json(e) for e in found]
     return web.json_response({"entries": body}, headers=_NO_STORE)
 
 

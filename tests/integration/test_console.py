@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from actions.texts import say
+from bot.admin.forms import edit_form
 from knowledge.store import current_version
 from tests.unit.test_console_web import APIS, PAGES
 
@@ -391,23 +392,6 @@ ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml, answered from
 QUESTION = "Apa itu Diplomasi 4.0?"
 
 
-def _form_of(entry: dict[str, Any]) -> dict[str, str]:
-    """A /admin/api/faq entry as the answer form's fields (an edit of it)."""
-    source = entry["source"]
-    return {
-        "editing": entry["id"], "faq_id": entry["id"],
-        "questions_id": "\n".join(entry["questions"]["id"]),
-        "questions_en": "\n".join(entry["questions"]["en"]),
-        "answer_id": entry["answers"]["id"], "answer_en": entry["answers"]["en"],
-        "source_title": source["title"], "source_url": source.get("url") or "",
-        "source_publisher": source.get("publisher") or "",
-        "source_date": source.get("date") or "", "source_accessed": source.get("accessed") or "",
-        "as_of": entry["as_of"] or "", "tags": ", ".join(entry["tags"]),
-        "volatile": "on" if entry["volatile"] else "", "document": entry["document"] or "",
-        "allow_similar": "on",
-    }  # fmt: skip
-
-
 def test_edit_retire_and_undo_restore_content_and_index_together(
     running_stack: RunningStack, client: ConsoleClient, accounts: Accounts,
     knowledge_restored: None,
@@ -422,7 +406,7 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
     original = file.read_text(encoding="utf-8")
 
     # Edit: the answer changes, live, the rest of the file untouched.
-    form = _form_of(entry)
+    form = edit_form(entry) | {"allow_similar": "on"}
     form["answer_id"] += f" ({MARKER}-EDIT)"
     form["answer_en"] += f" ({MARKER}-EDIT)"
     edited = client.request("POST", "/admin/api/faq/publish", body=form, headers=headers)
