@@ -1,7 +1,7 @@
-"""python -m knowledge build | search | eval | validate | faq | retrain | rollback.
+"""python -m knowledge build | search | eval | validate | faq | missions | retrain | rollback.
 
 build/search follow the contract in docs/architecture.md ("Contracts other tools rely on"); faq,
-retrain and rollback are documented in docs/faq-import.md.
+retrain and rollback are documented in docs/faq-import.md, missions in docs/missions.md.
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     from knowledge.faq_cli import add_parsers
+    from knowledge.missions_cli import add_parsers as add_mission_parsers
 
     add_parsers(sub)
+    add_mission_parsers(sub)
     return parser
 
 
@@ -250,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
             from knowledge.faq_cli import run
 
             return run(args)
+        if args.command == "missions":
+            from knowledge.missions_cli import run as run_missions
+
+            return run_missions(args)
         return COMMANDS[args.command](args)
     except (UsageError, KnowledgeInputError, IndexError_, MissionDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
