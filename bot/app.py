@@ -21,6 +21,7 @@ from bot.privacy import retention_task
 from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter
 from bot.telegram import setup_telegram
+from bot.votes import rate_answer
 from bot.widget_routes import add_widget_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -43,6 +44,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(retention_task)
     app.router.add_post("/api/chat", chat)
     app.router.add_post("/api/forget", forget)
+    # Thumbs up/down under an answer (bot/votes.py; kept in the console's file).
+    app.router.add_post("/api/feedback", rate_answer)
     app.router.add_get("/health", health)
     # /widget.js and /demo, with caching headers (bot/widget_routes.py).
     add_widget_routes(app.router, STATIC_DIR)

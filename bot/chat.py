@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from bot.admin import record_unanswered
+from bot.admin import record_turn
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat_request import InvalidChatRequest, read_chat_request, read_forget_request
 from bot.http_errors import json_error, rate_limited
@@ -87,10 +87,11 @@ async def chat(request: web.Request) -> web.Response:
             latency_ms=_ms_since(started),
         ),
     )
+    if output:
+        # The staff console's queue (fallbacks, low confidence; redacted, docs/privacy.md), and
+        # the answer kept under the id the widget's thumbs up/down send back (bot/votes.py).
+        await record_turn(request.app, CHANNEL, reply, chat_request.message)
     log.debug("chat reply", extra=fields(sender=sender_hash, reply=reply.to_json()))
-    if reply.fallback and output:
-        # The staff console's queue of unanswered questions (redacted; docs/privacy.md).
-        await record_unanswered(request.app, CHANNEL, reply.language, chat_request.message)
     return web.json_response(reply.to_json(), headers=_NO_STORE)
 
 

@@ -72,6 +72,36 @@ async def read_forget_request(request: web.Request, max_body_bytes: int) -> str:
     return sender
 
 
+@dataclass(frozen=True)
+class RatingRequest:
+    sender: str
+    answer_id: str
+    vote: str  # "up" or "down"
+    lang: Language | None = None
+
+
+async def read_rating_request(request: web.Request, max_body_bytes: int) -> RatingRequest:
+    """A POST /api/feedback body `{"sender", "answer_id", "vote": "up" | "down", "lang"?}`.
+    Every fault of the body itself is a 400 (too large, too slow, not JSON stay 413/408/415)."""
+    try:
+        payload = _json_object(await read_json_body(request, max_body_bytes))
+    except InvalidChatRequest as error:
+        if error.status != 422:
+            raise
+        raise InvalidChatRequest(400, error.code, **error.params) from None
+    lang = as_language(payload.get("lang"))
+    sender = payload.get("sender")
+    if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
+        raise InvalidChatRequest(400, "invalid_sender", lang=lang, max=SENDER_MAX_CHARS)
+    vote = payload.get("vote")
+    if vote not in ("up", "down"):
+        raise InvalidChatRequest(400, "invalid_vote", lang=lang)
+    answer_id = payload.get("answer_id")
+    if not isinstance(answer_id, str) or not 0 < len(answer_id) <= SENDER_MAX_CHARS:
+        raise InvalidChatRequest(400, "unknown_answer", lang=lang)
+    return RatingRequest(sender, answer_id, vote, lang)
+
+
 async def read_json_body(request: web.Request, max_body_bytes: int) -> bytes:
     """The raw body of a JSON request, refused when too large, too slow or not JSON."""
     if request.content_type != "application/json" or (

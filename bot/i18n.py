@@ -66,6 +66,22 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "id": "mission harus berupa id perwakilan, misalnya kbri-tokyo.",
         "en": "mission must be a mission id, for example kbri-tokyo.",
     },
+    "invalid_vote": {
+        "id": 'vote harus "up" (membantu) atau "down" (tidak membantu).',
+        "en": 'vote must be "up" (helpful) or "down" (not helpful).',
+    },
+    "unknown_answer": {
+        "id": "Jawaban yang dinilai tidak dikenal (answer_id salah atau sudah terlalu lama).",
+        "en": "The rated answer is unknown (a wrong answer_id, or too old).",
+    },
+    "rating_thanks_up": {
+        "id": "Terima kasih atas penilaian Anda!",
+        "en": "Thank you for your rating!",
+    },
+    "rating_thanks_down": {
+        "id": "Terima kasih. Tim kami akan meninjau jawaban ini.",
+        "en": "Thank you. Our team will review this answer.",
+    },
     "origin_not_allowed": {
         "id": "Situs ini tidak diizinkan memakai layanan Duta.",
         "en": "This website is not allowed to use the Duta service.",

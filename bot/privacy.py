@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.admin import CONSOLE_STORE
+from bot.admin import CONSOLE_STORE, RATINGS
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SETTINGS
 from bot.config import ConfigError, Settings
 from bot.logging_setup import fields
@@ -67,6 +67,13 @@ async def _purge_forever(app: web.Application, days: int) -> None:
                 )
             except (OSError, sqlite3.Error) as error:
                 log.warning("unanswered purge failed", extra=fields(error=str(error)))
+        if (ratings := app.get(RATINGS)) is not None:
+            # Rated answers (and their votes) are kept as long as the unanswered questions.
+            try:
+                dropped = await asyncio.to_thread(ratings.purge, days)
+                log.info("old rated answers erased", extra=fields(days=days, entries=dropped))
+            except (OSError, sqlite3.Error) as error:
+                log.warning("answers purge failed", extra=fields(error=str(error)))
         await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 

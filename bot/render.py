@@ -3,7 +3,9 @@
 Rasa's REST output is a list of messages, each with `text` (and maybe `buttons`), or `custom`,
 `image`, `attachment`. Actions attach their metadata as a separate `custom` message right after
 the text: `{"custom": {"duta": {"sources": [...], "fallback": bool}}}` (docs/architecture.md).
-That message is merged into the text message before it. Every turn starts with
+That message is merged into the text message before it; a knowledge answer's may also carry
+`confidence` (the knowledge layer's) and `doc_id` (the record it came from), which only the
+staff console reads. Every turn starts with
 `{"custom": {"duta": {"language": "id" | "en"}}}`: the conversation's language (its slot).
 Channels (the JSON API, Telegram, the widget) format a `Reply`; none reads Rasa's output directly.
 """
@@ -48,11 +50,25 @@ class Reply:
     # Set when the user asked for this language in words ("answer in English please"): their
     # choice from now on, which the channels keep and send back (lang_choice / language_choice).
     language_choice: Language | None = None
+    # An answer the user can rate (thumbs up/down): its id in the console's store, set by the
+    # channel once the answer is kept (bot/admin/ratings.py). Sent only when set.
+    answer_id: str | None = None
+    # From the actions' custom.duta, for the console only (never sent to the user): the knowledge
+    # layer's confidence in the answer and the record it came from.
+    confidence: float | None = None
+    ref: str | None = None
+
+    def is_answer(self) -> bool:
+        """An answer from Duta's knowledge (it cites its sources), which the user may rate."""
+        return not self.fallback and any(m.sources for m in self.messages)
 
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
-        if self.language_choice is None:
-            del body["language_choice"]
+        for internal in ("confidence", "ref"):
+            del body[internal]
+        for optional in ("language_choice", "answer_id"):
+            if body[optional] is None:
+                del body[optional]
         for message in body["messages"]:
             for source in message["sources"]:
                 if source["accessed"] is None:
@@ -76,6 +92,8 @@ def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
     messages: list[Message] = []
     fallback = False
     choice: Language | None = None
+    confidence: float | None = None
+    ref: str | None = None
     pending_sources: list[Source] = []  # from a custom.duta that came before any text
     for raw in output:
         if not isinstance(raw, dict):
@@ -90,11 +108,16 @@ def render_rasa_output(output: Iterable[Any], language: Language) -> Reply:
             if duta.get("language_chosen") is True:
                 choice = language
             fallback = fallback or duta.get("fallback") is True
+            score = duta.get("confidence")
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                # Several answers in one reply: the least sure one decides.
+                confidence = float(score) if confidence is None else min(confidence, score)
+            ref = _optional_str(duta.get("doc_id")) or ref
             target = messages[-1].sources if messages else pending_sources
             target.extend(s for s in _sources(duta.get("sources")) if s not in target)
     if not messages:
         return apology("no_answer", language)
-    return Reply(language, fallback, messages, choice)
+    return Reply(language, fallback, messages, choice, confidence=confidence, ref=ref)
 
 
 def _duta_metadata(raw: dict[str, Any]) -> dict[str, Any] | None:
