@@ -9,6 +9,7 @@ counts turns per user, so one member cannot silence a group.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -21,6 +22,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, User
 
+from bot.admin.ratings import RatingStore, UnknownAnswer, Vote, VoteOutcome
 from bot.chat_request import clean_message
 from bot.feedback import FeedbackBox
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, text
@@ -43,6 +45,9 @@ from knowledge.language import detect_language
 CHANNEL = "telegram"
 # Rasa intents the commands stand for (domain.yml); `restart` is one of Rasa's own.
 MENU_PAYLOAD = "/help"
+# The thumbs under an answer: "!rate:up:<answer id>" (30 bytes of the 64 callback data may hold).
+RATE_ACTION = "rate:"
+THUMBS: dict[Vote, str] = {"up": "\N{THUMBS UP SIGN}", "down": "\N{THUMBS DOWN SIGN}"}
 BURST_QUIET_SECONDS = 3.0
 BURST_MAX_WAIT_SECONDS = 12.0
 log = logging.getLogger("bot.telegram")
@@ -67,9 +72,12 @@ class Connector:
     # /feedback goes here; /privacy names how long conversations are kept.
     feedback: FeedbackBox | None = None
     retention_days: int = 0
-    # (language, text) of a question Duta could not answer: the staff console's queue, which
-    # masks personal data before keeping it (bot/admin.record_unanswered).
-    unanswered: Callable[[str, str], Awaitable[None]] | None = None
+    # Each answered turn (reply, what the user said) for the staff console: fallbacks and
+    # low-confidence answers join its queue (personal data masked), answers get the id their
+    # thumbs up/down carry (bot/admin.record_turn).
+    record: Callable[[Reply, str], Awaitable[None]] | None = None
+    # Where the thumbs' votes go (the console's file); None: no thumbs under answers.
+    ratings: RatingStore | None = None
     # Messages that come while an answer is being made wait until none has come for this long,
     # then are answered together, as one turn: a burst gets one answer, not one per message.
     burst_quiet_seconds: float = BURST_QUIET_SECONDS
@@ -187,8 +195,10 @@ class Connector:
             # Rasa answers an empty list when an action failed: likely the action server is down.
             log.warning("rasa returned no messages", extra=fields(chat=chat))
         reply = render_rasa_output(output, self.own_language(conversation, user, said))
-        if reply.fallback and output and self.unanswered is not None:
-            await self.unanswered(reply.language, said)
+        if output and self.record is not None:
+            await self.record(reply, said)
+        if self.ratings is None:
+            reply.answer_id = None
         self.chats.remember_language(conversation, reply.language)
         if reply.language_choice is not None:
             # The user asked for this language in words ("answer in English please").
@@ -204,6 +214,12 @@ class Connector:
             ),
         )
         return reply
+
+    async def rate(self, answer_id: str, user: User | None, vote: Vote) -> VoteOutcome:
+        """One person's vote on an answer (in a group, each member has their own)."""
+        if self.ratings is None or user is None:
+            raise UnknownAnswer(answer_id)
+        return await asyncio.to_thread(self.ratings.vote, answer_id, f"tg:user:{user.id}", vote)
 
     async def reset(self, conversation: Conversation, user: User | None) -> Language:
         """Rasa's /restart: the conversation starts afresh (slots and dialogue state)."""
@@ -225,9 +241,13 @@ class Connector:
     async def send_reply(
         self, bot: Bot, conversation: Conversation, reply: Reply, reply_to: int | None = None
     ) -> None:
+        last = reply.messages[-1] if reply.messages else None
         for message in reply.messages:
-            for part in render_message(message, reply.language, self.part_chars):
-                markup = self.keyboard(part.buttons)
+            parts = render_message(message, reply.language, self.part_chars)
+            for part in parts:
+                # The thumbs go under the end of the answer: its last part.
+                rated = reply.answer_id if message is last and part is parts[-1] else None
+                markup = self.keyboard(part.buttons, rating=rated)
                 if not await self._send(bot, conversation, part.html, markup, reply_to):
                     return
                 reply_to = None  # the first part answers the message; the rest follow it
@@ -246,15 +266,26 @@ class Connector:
         await self._send(bot, conversation, html.escape(plain, quote=False), markup, reply_to)
 
     def keyboard(
-        self, buttons: list[Button] | None, own: bool = False
+        self, buttons: list[Button] | None, own: bool = False, rating: str | None = None
     ) -> InlineKeyboardMarkup | None:
-        """One button a row (titles in Indonesian are long); `own`: connector actions."""
+        """One button a row (titles in Indonesian are long); `own`: connector actions;
+        `rating`: an answer id, whose thumbs up and down share a last row."""
         encode = self.codec.encode_own if own else self.codec.encode
         rows = [
             [InlineKeyboardButton(text=b.title, callback_data=encode(b.payload))]
             for b in buttons or []
             if b.title.strip()
         ]
+        if rating is not None:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=mark,
+                        callback_data=self.codec.encode_own(f"{RATE_ACTION}{vote}:{rating}"),
+                    )
+                    for vote, mark in THUMBS.items()
+                ]
+            )
         return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
     async def _send(

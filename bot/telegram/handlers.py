@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import traceback
 
 from aiogram import Bot, F, Router
@@ -28,12 +29,13 @@ from aiogram.types import (
     User,
 )
 
+from bot.admin.ratings import UnknownAnswer
 from bot.i18n import LANGUAGES, as_language, text
 from bot.logging_setup import fields
 from bot.rasa_client import UpstreamError
 from bot.render import Button, apology
 from bot.telegram.callbacks import CallbackCodec
-from bot.telegram.connector import MENU_PAYLOAD, Connector, language_payload
+from bot.telegram.connector import MENU_PAYLOAD, RATE_ACTION, THUMBS, Connector, language_payload
 from bot.telegram.state import Conversation
 from bot.telegram.texts import LANGUAGE_NAMES, tg_text
 
@@ -294,14 +296,14 @@ async def on_non_text(message: Message, bot: Bot, duta: Connector) -> None:
 
 async def on_button(query: CallbackQuery, bot: Bot, duta: Connector) -> None:
     """A pressed inline button: marked as chosen, then its payload goes to Rasa as if typed."""
-    try:
-        await query.answer()  # stops the button's spinner
-    except TelegramAPIError as error:
-        log.debug("callback answer failed", extra=fields(error=type(error).__name__))
     user = query.from_user
     message = query.message if isinstance(query.message, Message) else None
     conversation = conversation_of(message, user) if message else Conversation(user.id)
     callback = duta.codec.decode(query.data)
+    if callback is not None and callback.own and callback.payload.startswith(RATE_ACTION):
+        await _rate(query, bot, duta, conversation, callback.payload.removeprefix(RATE_ACTION))
+        return
+    await _answer_query(query)  # stops the button's spinner
     if callback is not None and callback.own and callback.payload == CHOSEN_ACTION:
         return  # the mark of an earlier choice
     if message is not None:
@@ -330,6 +332,70 @@ async def on_button(query: CallbackQuery, bot: Bot, duta: Connector) -> None:
                 await _menu_instead(duta, bot, conversation, user, locked=True)
                 return
             await duta.send_reply(bot, conversation, reply)
+
+
+async def _answer_query(query: CallbackQuery, notice: str | None = None) -> None:
+    try:
+        await query.answer(text=notice)
+    except TelegramAPIError as error:
+        log.debug("callback answer failed", extra=fields(error=type(error).__name__))
+
+
+async def _rate(
+    query: CallbackQuery, bot: Bot, duta: Connector, conversation: Conversation, data: str
+) -> None:
+    """A thumb under an answer: the vote kept (one per person and answer, the other thumb
+    replaces it), thanks in the answer's language as the button's notice, and the pressed thumb
+    marked; both stay, so the vote can still change."""
+    user = query.from_user
+    if not await duta.admit(bot, conversation, user):
+        await _answer_query(query)
+        return
+    vote, _, answer_id = data.partition(":")
+    try:
+        outcome = await duta.rate(answer_id, user, "up" if vote == "up" else "down")
+    except UnknownAnswer:
+        # Past retention, or the console's file was replaced: nothing left to rate.
+        await _answer_query(query, tg_text("rating_expired", duta.own_language(conversation, user)))
+        return
+    except (OSError, sqlite3.Error) as error:
+        log.warning("telegram rating not kept", extra=fields(error=str(error)))
+        await _answer_query(query, text("internal_error", duta.own_language(conversation, user)))
+        return
+    log.info(
+        "telegram answer rated",
+        extra=fields(chat=duta.chat_hash(conversation), vote=outcome.vote, changed=outcome.changed),
+    )
+    language = as_language(outcome.answer.language) or duta.own_language(conversation, user)
+    await _answer_query(query, text(f"rating_thanks_{outcome.vote}", language))
+    if isinstance(query.message, Message) and outcome.changed:
+        await _mark_vote(bot, query.message, query.data)
+
+
+async def _mark_vote(bot: Bot, message: Message, data: str | None) -> None:
+    """The pressed thumb gets the check mark, the other loses it; the other buttons stay."""
+    markup = message.reply_markup
+    if markup is None:
+        return
+    prefix = CallbackCodec.encode_own(RATE_ACTION)
+
+    def marked(button: InlineKeyboardButton) -> InlineKeyboardButton:
+        own = button.callback_data or ""
+        if not own.startswith(prefix):
+            return button
+        thumb = THUMBS["up" if own.startswith(f"{prefix}up:") else "down"]
+        mark = CHOSEN_MARK if own == data else ""
+        return InlineKeyboardButton(text=mark + thumb, callback_data=own)
+
+    rows = [[marked(b) for b in row] for row in markup.inline_keyboard]
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    except TelegramAPIError as error:  # too old to edit, or gone: the vote is kept anyway
+        log.debug("thumbs not marked", extra=fields(error=type(error).__name__))
 
 
 async def _mark_chosen(bot: Bot, message: Message, data: str | None) -> None:

@@ -20,7 +20,7 @@ from aiogram.types import BotCommand, Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.admin import record_unanswered
+from bot.admin import RATINGS, record_turn
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
 from bot.i18n import LANGUAGES
@@ -71,7 +71,8 @@ class TelegramService:
             part_chars=self.settings.telegram_message_max_chars,
             feedback=app[FEEDBACK],
             retention_days=self.settings.retention_days,
-            unanswered=functools.partial(record_unanswered, app, "telegram"),
+            record=functools.partial(record_turn, app, "telegram"),
+            ratings=app.get(RATINGS),
         )
         self._spawn(self._set_webhook() if self.webhook_mode else self._poll())
         log.info(

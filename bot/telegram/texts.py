@@ -39,6 +39,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "I read text only. In a group, mention @{username} or reply to my message.\n"
         "In an emergency abroad, contact the nearest Indonesian embassy or consulate.",
     },
+    "rating_expired": {
+        "id": "Jawaban ini sudah tidak dapat dinilai lagi.",
+        "en": "This answer can no longer be rated.",
+    },
     "lang_usage": {
         "id": "Pilih bahasa jawaban: /lang id (Bahasa Indonesia) atau /lang en (English).",
         "en": "Choose the language of the answers: /lang en (English) or /lang id "
