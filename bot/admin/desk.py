@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.admin.ratings import UNHELPFUL, RatingStore
 from bot.admin.store import ConsoleStore, Unanswered
 
 # Questions share a group when every pair of them is at least this similar (cosine of e5 query
@@ -46,6 +47,10 @@ class Group:
     languages: dict[str, int]
     channels: dict[str, int]
     last_at: str
+    # Why its questions are here: "fallback" (no answer), "low_confidence" (answered below the
+    # bar), "unhelpful" (a user's thumbs down); and the answers rated unhelpful.
+    reasons: dict[str, int] = field(default_factory=dict)
+    rated: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -121,6 +126,7 @@ def make_groups(items: list[Unanswered], rows: list[list[int]]) -> list[Group]:
                 languages=dict(Counter(item.language for item in chosen)),
                 channels=dict(Counter(item.channel for item in chosen)),
                 last_at=max(item.at for item in chosen),
+                reasons=dict(Counter(item.reason for item in chosen)),
             )
         )
     groups.sort(key=lambda g: (-g.size, _reverse(g.last_at)))
@@ -136,6 +142,22 @@ def group_exactly(items: list[Unanswered]) -> list[list[int]]:
     for row, item in enumerate(items):
         rows[_normalised(item.text)].append(row)
     return list(rows.values())
+
+
+def with_rated(grouping: Grouping, store: ConsoleStore) -> Grouping:
+    """Each group's answers that users rated unhelpful: the start of the text and its source."""
+    down = [i for g in grouping.groups if g.reasons.get(UNHELPFUL) for i in g.ids]
+    rated = RatingStore(store).rated_answers(down)
+    for group in grouping.groups:
+        shown = (rated[i] for i in group.ids if i in rated)
+        texts = (f"{_excerpt(a.answer)} ({', '.join(a.sources) or a.ref or '?'})" for a in shown)
+        group.rated = list(dict.fromkeys(texts))[:EXAMPLES_PER_GROUP]
+    return grouping
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class KnowledgeDesk:
@@ -168,7 +190,7 @@ class KnowledgeDesk:
         try:
             embedder = self.embedder()
         except Exception:  # no model here: still show the queue
-            return Grouping(make_groups(items, group_exactly(items)), False)
+            return with_rated(Grouping(make_groups(items, group_exactly(items)), False), store)
         model = str(getattr(embedder, "name", "model"))
         cached = store.vectors([i.id for i in items], model)
         missing = [i for i in items if i.id not in cached]
@@ -181,7 +203,7 @@ class KnowledgeDesk:
             store.save_vectors(new, model)
             cached.update(new)
         vectors = np.stack([np.frombuffer(cached[i.id], dtype=np.float32) for i in items])
-        return Grouping(make_groups(items, cluster(vectors)), True)
+        return with_rated(Grouping(make_groups(items, cluster(vectors)), True), store)
 
     # --- check and publish ---------------------------------------------------------------------
 

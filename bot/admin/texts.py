@@ -30,16 +30,27 @@ TEXTS: dict[str, dict[Language, str]] = {
     "nav_unanswered": {"id": "Pertanyaan tak terjawab", "en": "Unanswered questions"},
     "nav_history": {"id": "Riwayat perubahan", "en": "Change history"},
     "unanswered_intro": {
-        "id": "Pertanyaan yang tidak bisa dijawab Duta, dikelompokkan menurut makna; yang "
-        "paling sering ditanyakan di atas. Data pribadi sudah disamarkan.",
-        "en": "Questions Duta could not answer, grouped by meaning, most asked first. "
-        "Personal data has been masked.",
+        "id": "Pertanyaan yang tidak bisa dijawab Duta, yang dijawab dengan keyakinan rendah, "
+        "atau yang jawabannya dinilai tidak membantu oleh pengguna, dikelompokkan menurut "
+        "makna; yang paling sering ditanyakan di atas. Data pribadi sudah disamarkan.",
+        "en": "Questions Duta could not answer, answered with low confidence, or whose answer "
+        "users rated unhelpful, grouped by meaning, most asked first. Personal data has been "
+        "masked.",
     },
     "unanswered_none": {
         "id": "Tidak ada pertanyaan tak terjawab saat ini.",
         "en": "No unanswered questions right now.",
     },
     "asked_times": {"id": "ditanyakan {n} kali", "en": "asked {n} times"},
+    "reason_unhelpful": {"id": "dinilai tidak membantu: {n}", "en": "rated unhelpful: {n}"},
+    "reason_low_confidence": {
+        "id": "dijawab dengan keyakinan rendah: {n}",
+        "en": "answered with low confidence: {n}",
+    },
+    "rated_answers": {
+        "id": "Jawaban Duta yang dinilai tidak membantu",
+        "en": "Duta's answer that users rated unhelpful",
+    },
     "last_asked": {"id": "terakhir", "en": "last"},
     "grouping_exact": {
         "id": "Model bahasa tidak tersedia: pertanyaan dikelompokkan hanya jika sama persis.",

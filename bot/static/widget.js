@@ -21,6 +21,7 @@
   // a path prefix such as https://HOST/duta/widget.js -> https://HOST/duta/api/chat).
   var API_URL = new URL("api/chat", script.src).href;
   var FORGET_URL = new URL("api/forget", script.src).href;
+  var RATE_URL = new URL("api/feedback", script.src).href;
   // The gateway lets a refused site read this one refusal (bot/middlewares.py, cors).
   var PROBE_URL = new URL("api/origin", script.src).href;
   var STORE_KEY = "duta.widget.v1";
@@ -71,6 +72,8 @@
       forgetDone: "Percakapan Anda sudah dihapus dari Duta dan dari perangkat ini. " +
         "Percakapan baru dimulai.",
       forgetFailed: "Percakapan belum dapat dihapus. Silakan coba lagi nanti.",
+      up: "Membantu",
+      down: "Tidak membantu",
       locale: "id-ID"
     },
     en: {
@@ -114,11 +117,13 @@
       forgetDone: "Your conversation was deleted from Duta and from this device. " +
         "A new conversation has started.",
       forgetFailed: "The conversation could not be deleted. Please try again later.",
+      up: "Helpful",
+      down: "Not helpful",
       locale: "en-GB"
     }
   };
 
-  // ---- settings from the script tag ------------------------------------------------------------
+  // ---- settings from the script tag ----
 
   var data = script.dataset;
   var title = (data.title || "").trim().slice(0, 60) || "Duta";
@@ -147,7 +152,7 @@
     return STRINGS[asLang(inLang) || lang][key];
   }
 
-  // ---- storage ---------------------------------------------------------------------------------
+  // ---- storage ----
 
   // Storage throws in some private modes and when a site's cookies are blocked (even reading
   // window.localStorage does): the widget then still works, it just forgets the conversation.
@@ -200,7 +205,7 @@
     }).join("");
   }
 
-  // ---- colours ---------------------------------------------------------------------------------
+  // ---- colours ----
 
   function luminance(hex) {
     var h = hex.slice(1);
@@ -224,7 +229,7 @@
   var onAccent = contrast(accentLum, 1) >= contrast(accentLum, 0) ? "#ffffff" : "#000000";
   var linkColor = contrast(accentLum, 1) >= 4.5 ? accent : "#0b4f9c";
 
-  // ---- DOM helpers -----------------------------------------------------------------------------
+  // ---- DOM helpers ----
 
   function h(tag, attrs, children) {
     var el = document.createElement(tag);
@@ -298,7 +303,7 @@
     });
   }
 
-  // ---- styles ----------------------------------------------------------------------------------
+  // ---- styles ----
 
   var CSS = [
     // `all: initial` stops inherited page styles (font, colour, letter-spacing, ...) at the host;
@@ -364,6 +369,9 @@
     ".chip{background:#fff;color:%LINK%;border:1.5px solid %LINK%;border-radius:18px;",
     "padding:6px 12px;font-size:14px;min-height:36px;text-align:left}",
     ".chip:hover{background:#eef2f6}",
+    ".rate{display:flex;gap:6px;align-items:center;font-size:13px}.rate button{background:#fff;",
+    "border:1px solid #8c959f;border-radius:8px;min-width:40px;min-height:32px}",
+    ".rate [aria-pressed=true]{border:2px solid %LINK%}",
     ".dots{display:inline-flex;gap:4px;padding:4px 0}",
     ".dots i{width:7px;height:7px;border-radius:50%;background:#57606a;",
     "animation:duta-b 1.2s infinite ease-in-out}",
@@ -392,7 +400,7 @@
     .replace(/%LINK%/g, linkColor)
     .replace(/%SIDE%/g, side);
 
-  // ---- building the widget ---------------------------------------------------------------------
+  // ---- building the widget ----
 
   var host = document.createElement("duta-widget");
   var shadow = host.attachShadow({ mode: "open" });
@@ -459,7 +467,7 @@
   ui.root = h("div", { class: "root" }, [ui.launcher, ui.panel]);
   shadow.appendChild(ui.root);
 
-  // ---- behaviour -------------------------------------------------------------------------------
+  // ---- behaviour ----
 
   var waiting = false;
   var typingRow = null;
@@ -599,6 +607,34 @@
     return row;
   }
 
+  // Thumbs up and down under an answer: one vote, which the other thumb replaces (bot/votes.py).
+  function rateRow(item) {
+    var row = h("li", { class: "rate", role: "group" });
+    ["up", "down"].forEach(function (vote) {
+      row.appendChild(h("button", {
+        type: "button", "aria-pressed": String(item.vote === vote), "aria-label": t(vote, item.lang),
+        title: t(vote, item.lang), text: vote === "up" ? "\uD83D\uDC4D" : "\uD83D\uDC4E",
+        on: { click: function () { rate(item, vote, row); } }
+      }));
+    });
+    row.appendChild(h("span", { text: item.rated || "" }));
+    return row;
+  }
+
+  async function rate(item, vote, row) {
+    var a = await callApi(RATE_URL,
+      { sender: loadState().sender, answer_id: item.answer, vote: vote, lang: item.lang });
+    var ok = a.body && a.body.vote === vote;
+    if (ok) item.vote = vote;
+    item.rated = ok ? String(a.body.message)
+      : a.failed ? t(a.failed === "refused" ? "notSetUp" : a.failed) : errorText(a, "e4xx");
+    updateItem(item.id, function (i) { i.vote = item.vote; i.rated = item.rated; });
+    var fresh = rateRow(item);
+    row.replaceWith(fresh); // in place, so focus stays on the thumb just pressed
+    fresh.children[vote === "up" ? 0 : 1].focus();
+    announce(item.rated);
+  }
+
   // An error under the message it belongs to; with "Send again" when retrying can help.
   function errorRow(text, onRetry) {
     var row = h("li", { class: "msg error" }, [document.createTextNode(String(text))]);
@@ -619,6 +655,7 @@
     ui.log.appendChild(messageRow({ from: "bot", text: t("welcome"), lang: lang }));
     items.forEach(function (item) {
       ui.log.appendChild(messageRow(item));
+      if (item.answer) ui.log.appendChild(rateRow(item));
       // A failed send is kept with its error, so after a reload it can still be sent again.
       if (item.from === "user" && item.error) {
         ui.log.appendChild(errorRow(item.error, item.retry ? function () { retry(item); } : null));
@@ -725,10 +762,13 @@
     var asked = asLang(result.body.language_choice);
     if (asked && asked !== chosen) setLang(asked);
     var texts = [];
-    result.body.messages.forEach(function (m) {
+    var rated = result.body.answer_id;
+    result.body.messages.forEach(function (m, n, all) {
       if (!m || typeof m.text !== "string") return;
       addItem({
-        from: "bot", text: m.text, lang: result.body.language,
+        from: "bot", text: m.text, lang: result.body.language, id: newItemId(),
+        // The thumbs go under the reply's last message.
+        answer: n === all.length - 1 && typeof rated === "string" ? rated : undefined,
         buttons: Array.isArray(m.buttons) ? m.buttons.slice(0, 12) : [],
         sources: Array.isArray(m.sources) ? m.sources.slice(0, 8) : []
       });
