@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.faq import LANGUAGES, citation_problems, load_faq, parse_faq_entry
-from knowledge.faq_import import Candidate
+from knowledge.faq_import import VARIANT_SEPARATOR, Candidate
 from knowledge.records import FaqEntry, KnowledgeInputError
 from knowledge.search import EmbedderLike
 
@@ -48,9 +48,13 @@ _URL_RE = re.compile(r"\b(?:https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,})(
 
 @dataclass
 class CheckReport:
-    entries: list[FaqEntry] = field(default_factory=list)
+    entries: list[FaqEntry] = field(default_factory=list)  # to write: new or changed
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # An update (a re-imported sheet): entries the same as the ones written, left alone, and
+    # the ones a changed entry replaces (id -> the entry as it is now).
+    unchanged: list[str] = field(default_factory=list)
+    replaced: dict[str, FaqEntry] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,11 @@ def _length_problems(entry: FaqEntry, where: str) -> list[str]:
             )
         for question in entry.questions[lang]:
             over(f"questions.{lang}", question, LIMITS["question"])
+            if VARIANT_SEPARATOR in question:
+                problems.append(
+                    f"{where}: questions.{lang} {question!r} holds '{VARIANT_SEPARATOR}', which "
+                    "separates question variants in a spreadsheet; write it without"
+                )
         over(f"answers.{lang}", entry.answers[lang], LIMITS["answer"])
     over("source.title", entry.source.title, LIMITS["source.title"])
     over("source.publisher", entry.source.publisher or "", LIMITS["source.publisher"])
@@ -105,12 +114,22 @@ def _length_problems(entry: FaqEntry, where: str) -> list[str]:
     return problems
 
 
-def parse_candidates(candidates: list[Candidate]) -> CheckReport:
-    """Shape, languages, lengths and ids among the candidates themselves."""
+def parse_candidates(
+    candidates: list[Candidate], current: dict[str, FaqEntry] | None = None
+) -> CheckReport:
+    """Shape, languages, lengths and ids among the candidates themselves.
+
+    current (an update): the entries as written, by id; a candidate equal to its entry is
+    `unchanged` and not checked again (a hand-written entry that predates a check stays)."""
+    from knowledge.faq_store import entry_mapping
+
     report = CheckReport()
     first_seen: dict[str, str] = {}
     for candidate in candidates:
         raw, where = candidate.raw, candidate.where
+        if candidate.problems:  # a sheet's cells: told as they are, the row goes no further
+            report.errors.extend(candidate.problems)
+            continue
         if isinstance(raw, dict):
             missing = _missing_languages(raw, where)
             if missing:
@@ -121,14 +140,20 @@ def parse_candidates(candidates: list[Candidate]) -> CheckReport:
         except KnowledgeInputError as exc:
             report.errors.append(str(exc))
             continue
-        report.errors.extend(_length_problems(entry, where))
-        report.errors.extend(citation_problems(entry, where))
         if entry.faq_id in first_seen:
             report.errors.append(
                 f"{where}: duplicate id '{entry.faq_id}' (also at {first_seen[entry.faq_id]})"
             )
             continue
         first_seen[entry.faq_id] = where
+        old = (current or {}).get(entry.faq_id)
+        if old is not None and entry_mapping(old) == entry_mapping(entry):
+            report.unchanged.append(entry.faq_id)
+            continue
+        report.errors.extend(_length_problems(entry, where))
+        report.errors.extend(citation_problems(entry, where))
+        if old is not None:
+            report.replaced[entry.faq_id] = old
         report.entries.append(entry)
     return report
 
@@ -261,22 +286,50 @@ def check_new_entries(
     known_vectors: Callable[[], dict[str, np.ndarray]] | None = None,
     allow_similar: bool = False,
     replacing: str | None = None,
+    update: bool = False,
 ) -> CheckReport:
     """Everything a new entry must pass before it is written; embedder None skips similarity.
 
     embedder and known_vectors are factories: the model (seconds to load) is loaded only when
-    the cheap checks passed. replacing: the id of the entry the candidate replaces (an edit),
-    which is then not compared with itself.
+    some entry passed the cheap checks. Every problem is reported at once: the similarity
+    checks run on the entries that passed, whatever the others' problems.
+    replacing: the id of the entry the candidate replaces (an edit), which is then not compared
+    with itself. update: a candidate whose id exists replaces that entry (a re-imported sheet);
+    one equal to it is left alone (report.unchanged).
     """
-    report = parse_candidates(candidates)
     try:
-        existing = [e for e in load_faq(faq_dir) if e.faq_id != replacing]
+        current = load_faq(faq_dir)
     except KnowledgeInputError as exc:
+        report = parse_candidates(candidates)
         report.errors.append(f"the existing FAQ files do not load: {exc}")
-        return report
+        return _named(report, candidates)
+    report = parse_candidates(candidates, {e.faq_id: e for e in current} if update else None)
+    replaced = set(report.replaced) | ({replacing} if replacing else set())
+    existing = [e for e in current if e.faq_id not in replaced]
     check_against_existing(report, existing)
-    if report.ok and embedder is not None:
+    if report.entries and embedder is not None:
         model = embedder()
         vectors = known_vectors() if known_vectors is not None else None
         check_similarity(report, existing, model, vectors, allow_similar)
+    return _named(report, candidates)
+
+
+def _named(report: CheckReport, candidates: list[Candidate]) -> CheckReport:
+    """Messages about a spreadsheet's rows name the cell (row, column letter and header)."""
+    from knowledge.faq_sheet import name_cell
+
+    sheet = [c for c in candidates if c.columns]
+    if not sheet:
+        return report
+
+    def named(message: str) -> str:
+        for candidate in sheet:
+            if message.startswith(candidate.where + ":") or message.startswith(
+                candidate.where + " ("
+            ):
+                return name_cell(message, candidate)
+        return message
+
+    report.errors = [named(m) for m in report.errors]
+    report.warnings = [named(m) for m in report.warnings]
     return report

@@ -1,4 +1,5 @@
-"""python -m knowledge faq add | import | validate | list, and retrain | rollback.
+"""python -m knowledge faq add | import | export | validate | list | history | revert, and
+retrain | rollback.
 
 Nothing is written unless every check passes; each write is logged in knowledge/CHANGELOG.md.
 Formats and limits: docs/faq-import.md.
@@ -15,15 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from knowledge import changelog
+from knowledge import changelog, faq_history
 from knowledge.faq import LANGUAGES, load_faq
 from knowledge.faq_checks import CheckReport, check_new_entries
 from knowledge.faq_import import Candidate, ImportFormatError, read_import_file
-from knowledge.faq_store import DEFAULT_TARGET, append_entries, changelog_lines
+from knowledge.faq_store import DEFAULT_TARGET, apply_entries, changelog_lines, target_path
 from knowledge.paths import default_index_dir, default_models_dir, default_source_dir
 from knowledge.records import KnowledgeInputError
 
 EXIT_INVALID = 2
+DEFAULT_KEEP = 30  # knowledge.retrain.DEFAULT_KEEP (not imported: it loads the index code)
 
 
 class CheckFailed(Exception):
@@ -53,15 +55,28 @@ def _retrain_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-reload", action="store_true", help="do not reload a running stack (offline)"
     )
-    parser.add_argument("--keep", type=int, default=5, help="index versions kept (default 5)")
+    parser.add_argument(
+        "--keep",
+        type=int,
+        default=DEFAULT_KEEP,
+        help=f"index versions kept (default {DEFAULT_KEEP})",
+    )
 
 
 def add_parsers(sub: Any) -> None:
     faq = sub.add_parser("faq", help="add, import, check and list FAQ entries")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
 
-    add = faq_sub.add_parser("add", help="add one entry (flags, or prompts for what is missing)")
+    add = faq_sub.add_parser(
+        "add", help="add one entry: flags, a file (--from), or prompts in a terminal"
+    )
     _common(add)
+    add.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        help="read the entry (or entries) from a .yml, .csv or .xlsx file instead of flags",
+    )
     add.add_argument("--id", dest="faq_id", help="kebab-case id, e.g. library-opening-hours")
     add.add_argument("--question-id", action="append", default=[], help="Indonesian question")
     add.add_argument("--question-en", action="append", default=[], help="English question")
@@ -83,9 +98,14 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--retrain", action="store_true", help="retrain and reload right after")
     _retrain_flags(add)
 
-    imp = faq_sub.add_parser("import", help="import entries from a CSV or YAML file")
+    imp = faq_sub.add_parser("import", help="import entries from a CSV, XLSX or YAML file")
     _common(imp)
-    imp.add_argument("path", type=Path, help="the .csv, .yml or .yaml file")
+    imp.add_argument("path", type=Path, help="the .csv, .xlsx, .yml or .yaml file")
+    imp.add_argument(
+        "--update",
+        action="store_true",
+        help="rows whose id exists replace that entry (a re-imported export); same rows: no change",
+    )
     imp.add_argument("--file", help=f"target file in faq/ (default {DEFAULT_TARGET})")
     imp.add_argument("--allow-similar", action="store_true")
     imp.add_argument("--dry-run", action="store_true", help="check only, write nothing")
@@ -96,6 +116,24 @@ def add_parsers(sub: Any) -> None:
     _common(val)
     val.add_argument("path", type=Path, nargs="?", help="a .csv/.yml file to check for import")
     val.add_argument("--allow-similar", action="store_true")
+
+    exp = faq_sub.add_parser("export", help="every entry to a spreadsheet (.csv or .xlsx)")
+    _common(exp)
+    exp.add_argument("path", type=Path, help="the .csv or .xlsx file to write ('-': CSV to stdout)")
+
+    his = faq_sub.add_parser("history", help="every change of one entry (or of all), newest first")
+    _common(his)
+    his.add_argument("faq_id", nargs="?", help="the entry's id (none: every entry's changes)")
+    his.add_argument("--json", action="store_true", help="one JSON object per change")
+    his.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+
+    rev = faq_sub.add_parser("revert", help="put an entry back as it was after a change")
+    _common(rev)
+    rev.add_argument("faq_id", help="the entry's id")
+    rev.add_argument("seq", type=int, help="the change's number (faq history ID lists them)")
+    rev.add_argument("--allow-similar", action="store_true")
+    rev.add_argument("--retrain", action="store_true", help="retrain and reload right after")
+    _retrain_flags(rev)
 
     lst = faq_sub.add_parser("list", help="list the FAQ entries")
     _common(lst)
@@ -162,7 +200,13 @@ def _print_report(report: CheckReport) -> None:
         print(f"error: {error}", file=sys.stderr)
 
 
-def _check(args: argparse.Namespace, candidates: list[Candidate], similarity: bool) -> CheckReport:
+def _check(
+    args: argparse.Namespace,
+    candidates: list[Candidate],
+    similarity: bool,
+    replacing: str | None = None,
+    update: bool = False,
+) -> CheckReport:
     knowledge = _knowledge(args)
     loaded: dict[str, Any] = {}
 
@@ -188,6 +232,8 @@ def _check(args: argparse.Namespace, candidates: list[Candidate], similarity: bo
         embedder if similarity else None,
         known,
         allow_similar=args.allow_similar,
+        replacing=replacing,
+        update=update,
     )
     _print_report(report)
     if not report.ok:
@@ -195,16 +241,40 @@ def _check(args: argparse.Namespace, candidates: list[Candidate], similarity: bo
     return report
 
 
-def _write(args: argparse.Namespace, report: CheckReport, command: str) -> Path:
+def _write(args: argparse.Namespace, report: CheckReport, command: str) -> list[Path]:
+    """New entries appended, changed ones (an update) rewritten in place, all files together;
+    the change log and each entry's history say what, who and how."""
     knowledge = _knowledge(args)
-    path = append_entries(knowledge / "faq", report.entries, args.file)
-    lines = changelog_lines(report.entries, path, knowledge)
+    faq_dir = knowledge / "faq"
+    changed = [e for e in report.entries if e.faq_id in report.replaced]
+    added = [e for e in report.entries if e.faq_id not in report.replaced]
+    written = apply_entries(faq_dir, changed, added, getattr(args, "file", None))
+    target = target_path(faq_dir, getattr(args, "file", None))
+    lines = changelog_lines(added, target, knowledge)
+    for entry in changed:
+        file = entry_file(written, entry.faq_id)
+        lines.append(f"changed FAQ `{entry.faq_id}` in faq/{file}")
     if args.allow_similar and report.warnings:
         lines += [f"accepted with --allow-similar: {w}" for w in report.warnings]
     changelog.record(knowledge, command, lines)
-    for entry in report.entries:
-        print(f"added {entry.faq_id} to {path}")
-    return path
+    _history(knowledge, written, command)
+    for entry in added:
+        print(f"added {entry.faq_id} to {target}")
+    for entry in changed:
+        print(f"changed {entry.faq_id} in faq/{entry_file(written, entry.faq_id)}")
+    return [p for p, _before, _after in written]
+
+
+def _history(knowledge: Path, written: list[tuple[Path, str, str]], command: str) -> None:
+    files = [(path.name, before, after) for path, before, after in written]
+    faq_history.record_changes(knowledge, files, changelog.who(), command)
+
+
+def entry_file(written: list[tuple[Path, str, str]], faq_id: str) -> str:
+    for path, _before, after in written:
+        if f"id: {faq_id}\n" in after:
+            return path.name
+    return "?"
 
 
 # --- faq add ------------------------------------------------------------------------------------
@@ -256,6 +326,14 @@ def candidate_from_args(args: argparse.Namespace) -> Candidate:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    if args.from_file is not None:
+        candidates = _read(args.from_file)
+        if not candidates:
+            raise CheckFailed(f"{args.from_file}: no entry in it")
+        report = _check(args, candidates, similarity=True)
+        _write(args, report, f"faq add --from {args.from_file.name}")
+        return _maybe_retrain(args, f"python -m knowledge faq add --from {args.from_file.name}")
+    # Prompts only in a terminal: from a script or a pipe, the flags are the whole entry.
     if sys.stdin.isatty():
         _prompt_missing(args, input)
     report = _check(args, [candidate_from_args(args)], similarity=True)
@@ -279,12 +357,78 @@ def cmd_import(args: argparse.Namespace) -> int:
     candidates = _read(args.path)
     if not candidates:
         raise CheckFailed(f"{args.path}: no entries to import")
-    report = _check(args, candidates, similarity=True)
+    report = _check(args, candidates, similarity=True, update=args.update)
+    changed = len(report.replaced)
+    added = len(report.entries) - changed
+    summary = f"{added} new, {changed} changed, {len(report.unchanged)} unchanged"
     if args.dry_run:
-        print(f"ok: {len(report.entries)} entries would be added (dry run, nothing written)")
+        print(f"ok: {summary} (dry run, nothing written)")
         return 0
-    _write(args, report, f"faq import {args.path.name}")
+    if not report.entries:
+        print(f"no change: {summary}")
+        return 0
+    _write(args, report, f"faq import {args.path.name}" + (" --update" if args.update else ""))
+    print(f"ok: {summary}")
     return _maybe_retrain(args, f"python -m knowledge faq import {args.path.name} --retrain")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from knowledge.faq_sheet import export_csv, export_xlsx
+
+    entries = load_faq(_knowledge(args) / "faq")
+    if str(args.path) == "-":
+        sys.stdout.buffer.write(export_csv(entries))
+        return 0
+    suffix = args.path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CheckFailed(f"{args.path}: use a .csv or .xlsx file name")
+    data = export_xlsx(entries) if suffix == ".xlsx" else export_csv(entries)
+    args.path.write_bytes(data)
+    print(f"exported {len(entries)} entries to {args.path}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    knowledge = _knowledge(args)
+    if args.faq_id:
+        records = faq_history.entry_history(knowledge, args.faq_id)
+    else:
+        records = list(reversed(faq_history.read_history(knowledge)))
+    for record in records[: max(1, args.limit)]:
+        if args.json:
+            print(json.dumps(record.__dict__, ensure_ascii=False))
+        else:
+            print(
+                f"#{record.seq:<5} {record.at[:16].replace('T', ' ')}  {record.by:16s} "
+                f"{record.faq_id:32s} {record.summary():34s} ({record.via})"
+            )
+    if not records:
+        print("no recorded changes" + (f" of {args.faq_id}" if args.faq_id else ""))
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    knowledge = _knowledge(args)
+    record = faq_history.find_record(knowledge, args.faq_id, args.seq)
+    if record is None:
+        raise CheckFailed(
+            f"no change #{args.seq} of '{args.faq_id}' (python -m knowledge faq history "
+            f"{args.faq_id} lists them)"
+        )
+
+    def check(candidate: Candidate, replacing: str | None) -> CheckReport:
+        return _check(args, [candidate], similarity=True, replacing=replacing)
+
+    written, errors = faq_history.revert_entry(knowledge / "faq", record, check)
+    if errors:
+        raise CheckFailed("; ".join(errors))
+    command = f"faq revert {args.faq_id} {args.seq}"
+    changelog.record(
+        knowledge, command, [f"reverted FAQ `{args.faq_id}` to its state after change #{args.seq}"]
+    )
+    _history(knowledge, written, command)
+    print(f"reverted {args.faq_id} to change #{args.seq} ({record.at[:16]}, {record.by})")
+    return _maybe_retrain(args, f"python -m knowledge {command} --retrain")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -337,7 +481,7 @@ def _options(args: argparse.Namespace, command: str) -> Any:
         target=StackTarget.from_env(),
         rasa=getattr(args, "rasa", "skip"),
         reload=not args.no_reload,
-        keep=max(2, getattr(args, "keep", 5)),
+        keep=max(2, getattr(args, "keep", DEFAULT_KEEP)),
         command=command,
     )
 
@@ -371,17 +515,18 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from knowledge.retrain import RetrainError, record_in_changelog, rollback, versions
+    from knowledge.retrain import RetrainError, labelled_versions, record_in_changelog, rollback
     from knowledge.stack_client import StackRefused, StackUnreachable, rasa_load_model
-    from knowledge.store import current_version
 
     command = "python -m knowledge rollback" + (f" --to {args.to}" if args.to else "")
     options = _options(args, command)
     if args.list:
-        current = current_version(options.index_root)
-        for version in versions(options.index_root):
-            mark = "*" if current is not None and version.name == current.name else " "
-            print(f"{mark} {version.name}")
+        # Labelled: when, who, through what, and what changed since the version before.
+        for label in labelled_versions(options.index_root):
+            mark = "*" if label.current else " "
+            what = "; ".join(label.changes[:4]) + (" ..." if len(label.changes) > 4 else "")
+            print(f"{mark} {label.name}  {label.created[:16]}  {label.by}  {label.command}")
+            print(f"      {what or 'no change'}")
         return 0
     try:
         report = rollback(options, args.to)
@@ -407,6 +552,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 COMMANDS = {
     "add": cmd_add,
     "import": cmd_import,
+    "export": cmd_export,
+    "history": cmd_history,
+    "revert": cmd_revert,
     "validate": cmd_validate,
     "list": cmd_list,
 }

@@ -6,9 +6,7 @@ Both formats are documented in docs/faq-import.md (template: docs/faq-import-tem
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,11 @@ class Candidate:
     """One entry to add, in the knowledge/faq/*.yml shape, and where it came from."""
 
     raw: dict[str, Any]
-    where: str  # "file.csv row 3 (line 4)", "file.yml line 12", "faq add"
+    where: str  # "file.csv row 3" (as the spreadsheet numbers it), "file.yml line 12", "faq add"
+    # A sheet's row: each column's cell ("file.csv row 3, column E (answer_en)"), so messages
+    # can name it, and what was wrong in its cells (knowledge/faq_sheet.py).
+    columns: dict[str, str] | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 class ImportFormatError(ValueError):
@@ -89,49 +91,9 @@ def row_to_raw(row: dict[str, str | None], where: str, problems: list[str]) -> d
 
 
 def read_csv(path: Path) -> list[Candidate]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often save a BOM
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(
-            [f"{path}: not UTF-8 text (byte {exc.start}); save the sheet as 'CSV UTF-8'"]
-        ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    problems: list[str] = []
-    candidates: list[Candidate] = []
-    try:
-        header = [h.strip() for h in next(reader, [])]
-        if not header:
-            raise ImportFormatError([f"{path}: the file is empty (no header row)"])
-        known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-        unknown = [h for h in header if h not in known]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if unknown:
-            problems.append(f"{path} line 1: unknown column(s) {', '.join(unknown)}")
-        if missing:
-            problems.append(f"{path} line 1: missing column(s) {', '.join(missing)}")
-        if len(set(header)) != len(header):
-            problems.append(f"{path} line 1: a column name appears twice")
-        if problems:
-            raise ImportFormatError(problems)
-        number = 0
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines between rows
-            number += 1
-            where = f"{path} row {number} (line {reader.line_num})"
-            if len(cells) != len(header):
-                problems.append(
-                    f"{where}: {len(cells)} cells but the header has {len(header)} columns "
-                    "(a comma inside a cell needs the cell in double quotes)"
-                )
-                continue
-            row = dict(zip(header, cells, strict=True))
-            candidates.append(Candidate(row_to_raw(row, where, problems), where))
-    except csv.Error as exc:
-        problems.append(f"{path} line {reader.line_num}: broken CSV: {exc}")
-    if problems:
-        raise ImportFormatError(problems)
-    return candidates
+    from knowledge.faq_sheet import read_sheet  # it builds on this module's row_to_raw
+
+    return read_sheet(path)
 
 
 def read_yaml(path: Path) -> list[Candidate]:
@@ -162,8 +124,8 @@ def read_import_file(path: Path) -> list[Candidate]:
     if not path.is_file():
         raise ImportFormatError([f"{path}: file not found"])
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in (".csv", ".xlsx"):
         return read_csv(path)
     if suffix in (".yml", ".yaml"):
         return read_yaml(path)
-    raise ImportFormatError([f"{path}: use a .csv, .yml or .yaml file"])
+    raise ImportFormatError([f"{path}: use a .csv, .xlsx, .yml or .yaml file"])

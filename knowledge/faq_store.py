@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.atomic import write_text_atomic
+from knowledge.atomic import write_text_atomic, write_texts_atomic
 from knowledge.faq import LANGUAGES, load_faq
 from knowledge.records import FaqEntry, KnowledgeInputError
 
@@ -87,12 +87,18 @@ def append_entries(faq_dir: Path, entries: list[FaqEntry], target: str | None) -
 def load_faq_as_if(faq_dir: Path, name: str, text: str) -> list[FaqEntry]:
     """load_faq(faq_dir) as if faq_dir/name held `text`: checked in a scratch copy, so the real
     folder never holds a file that might not load."""
+    return load_faq_with(faq_dir, {name: text})
+
+
+def load_faq_with(faq_dir: Path, texts: dict[str, str]) -> list[FaqEntry]:
+    """load_faq(faq_dir) as if each named file held its text (several files at once)."""
     with tempfile.TemporaryDirectory(prefix="faq-check-") as tmp:
         folder = Path(tmp)
         for existing in [*faq_dir.glob("*.yml"), *faq_dir.glob("*.yaml")]:
-            if existing.name != name and not existing.name.startswith("."):
+            if existing.name not in texts and not existing.name.startswith("."):
                 shutil.copy(existing, folder / existing.name)
-        (folder / name).write_text(text, encoding="utf-8")
+        for name, text in texts.items():
+            (folder / name).write_text(text, encoding="utf-8")
         return load_faq(folder)
 
 
@@ -135,6 +141,55 @@ def entry_span(text: str, faq_id: str) -> tuple[int, int] | None:
             lines.pop()
         return start, start + sum(len(line) for line in lines)
     return None
+
+
+def replaced_text(text: str, faq_id: str, entry: FaqEntry | None) -> str | None:
+    """The file's text with that entry replaced by `entry` (None: removed); None when the
+    file does not hold the entry."""
+    try:
+        span = entry_span(text, faq_id)
+    except yaml.YAMLError:
+        return None  # load_faq names a broken file; it cannot hold the entry we look for
+    if span is None:
+        return None
+    start, end = span
+    if entry is not None:
+        return text[:start] + entries_yaml([entry]) + text[end:]
+    head, tail = text[:start].rstrip("\n"), text[end:].lstrip("\n")
+    return head + "\n\n" + tail if head and tail else (head + "\n" if head else tail)
+
+
+def apply_entries(
+    faq_dir: Path, changed: list[FaqEntry], added: list[FaqEntry], target: str | None
+) -> list[tuple[Path, str, str]]:
+    """A re-imported sheet: changed entries rewritten in place in their own files, new ones
+    appended to the target file; every file written only after the whole folder loaded back
+    with the result, all together (knowledge.atomic.write_texts_atomic). Returns (file, text
+    before, text after) for each file written."""
+    files = sorted([*faq_dir.glob("*.yml"), *faq_dir.glob("*.yaml")])
+    before = {p: p.read_text(encoding="utf-8") for p in files if not p.name.startswith(".")}
+    texts = dict(before)
+    for entry in changed:
+        for path in sorted(texts):
+            after = replaced_text(texts[path], entry.faq_id, entry)
+            if after is not None:
+                texts[path] = after
+                break
+        else:
+            raise KnowledgeInputError(f"no FAQ entry with the id '{entry.faq_id}'")
+    if added:
+        path = target_path(faq_dir, target)
+        start = texts.get(path) or before.get(path) or NEW_FILE_HEADER.format(name=path.name)
+        texts[path] = start.rstrip("\n") + "\n\n" + entries_yaml(added)
+        before.setdefault(path, "")
+    written = {p: t for p, t in texts.items() if t != before.get(p)}
+    loaded = {e.faq_id: e for e in load_faq_with(faq_dir, {p.name: t for p, t in written.items()})}
+    for entry in [*changed, *added]:
+        back = loaded.get(entry.faq_id)
+        if back is None or entry_mapping(back) != entry_mapping(entry):
+            raise KnowledgeInputError(f"'{entry.faq_id}' did not load back; nothing written")
+    write_texts_atomic(dict(written))
+    return [(p, before.get(p, ""), t) for p, t in written.items()]
 
 
 def replace_entry(faq_dir: Path, faq_id: str, entry: FaqEntry | None) -> tuple[Path, str, str]:

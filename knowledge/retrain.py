@@ -42,7 +42,9 @@ from knowledge.store import (
     read_version,
 )
 
-DEFAULT_KEEP = 5  # versions kept for rollback
+# Index versions kept for rollback: about 4.4 MB each with today's knowledge (1,620 units: 2.5 MB
+# of vectors, 2 MB of units), so 30 take about 130 MB (docs/faq-import.md).
+DEFAULT_KEEP = 30
 MODEL_NAME = "duta"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_TRAIN_TIMEOUT = 3600
@@ -63,6 +65,7 @@ class RetrainOptions:
     reload: bool = True
     keep: int = DEFAULT_KEEP
     command: str = "python -m knowledge retrain"
+    by: str | None = None  # who asked for it (the version's label); None: changelog.who()
 
 
 @dataclass
@@ -244,7 +247,9 @@ def retrain(options: RetrainOptions, embedder: EmbedderLike) -> RetrainReport:
             root,
             embedder,
             incremental=True,
-            info={"command": options.command},
+            # The version's label: who and through what (what changed is computed between
+            # versions when they are listed, knowledge.retrain.labelled_versions).
+            info={"command": options.command, "by": options.by or changelog.who()},
         )
         new = read_version(build.version)
         changes = describe_changes(before.units if before else [], new.units)
@@ -317,6 +322,55 @@ def versions(index_root: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+@dataclass
+class VersionLabel:
+    """A kept index version as `rollback --list` and the console show it: when, who, what."""
+
+    name: str
+    created: str
+    by: str
+    command: str
+    changes: list[str]
+    current: bool
+
+
+def _light_units(version: Path) -> list[Unit]:
+    """A version's units without its vectors (listing labels reads no FAISS file)."""
+    from knowledge.store import UNITS_FILE
+
+    text = (version / UNITS_FILE).read_text(encoding="utf-8")
+    return [Unit.from_dict(json.loads(line)) for line in text.splitlines() if line]
+
+
+def labelled_versions(index_root: Path) -> list[VersionLabel]:
+    """Every kept version, oldest first, with what changed since the one kept before it."""
+    current = current_version(index_root)
+    labels: list[VersionLabel] = []
+    previous: list[Unit] | None = None
+    for version in versions(index_root):
+        try:
+            manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+            units = _light_units(version)
+        except (OSError, ValueError):
+            labels.append(VersionLabel(version.name, "", "", "unreadable", [], False))
+            previous = None
+            continue
+        build = manifest.get("build", {})
+        changes = describe_changes(previous, units) if previous is not None else ["(oldest kept)"]
+        labels.append(
+            VersionLabel(
+                version.name,
+                str(manifest.get("created", "")),
+                str(build.get("by") or "?"),
+                str(build.get("command") or "?"),
+                changes,
+                current is not None and version.resolve() == current,
+            )
+        )
+        previous = units
+    return labels
 
 
 def rollback(options: RetrainOptions, to: str | None = None) -> RetrainReport:

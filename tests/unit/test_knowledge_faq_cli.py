@@ -95,27 +95,37 @@ def test_an_undated_page_is_cited_with_the_day_it_was_read(knowledge: Path, tmp_
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (HEADER + GOOD_ROW + 'bad-row,"unclosed quote,x\n', r"line 3: broken CSV"),
-        (HEADER + GOOD_ROW + "too,few,cells\n", r"row 2 \(line 3\): 3 cells but the header"),
-        ("id,question_id,answer_id\nx,y,z\n", r"line 1: missing column\(s\) question_en"),
+        (HEADER + GOOD_ROW + 'bad-row,"unclosed quote,x\n', r"row 3 \(line 3\): broken CSV"),
+        (HEADER + GOOD_ROW + "a,b,c,d,e,f,g,h,i,j,k,l\n", r"row 3: 12 cells but the header has 10"),
+        ("id,question_id,answer_id\nx,y,z\n", r"row 1: missing column\(s\) question_en"),
         (
             HEADER + GOOD_ROW.replace("What are the Kemlu library's opening hours?", ""),
-            r"row 1 \(line 2\): missing the English version \(questions\.en\)",
+            r"row 2, column C \(question_en\): empty; write the question in English",
         ),
-        (HEADER + GOOD_ROW + GOOD_ROW, r"row 2 \(line 3\).*duplicate id 'library-hours'"),
+        (
+            HEADER + GOOD_ROW + GOOD_ROW,
+            r"row 3, column A \(id\): duplicate id 'library-hours' \(also at .*row 2\)",
+        ),
         (
             HEADER + GOOD_ROW.replace("library-hours", "fixture-icdd-when"),
             r"duplicate id 'fixture-icdd-when': already used by",
         ),
         (
             HEADER + GOOD_ROW.replace("Kemlu library,", "x" * 201 + ","),
-            r"source\.title is 201 characters, the limit is 200",
+            r"column F \(source_title\): source_title is 201 characters, the limit is 200",
         ),
-        (HEADER + GOOD_ROW.replace(",false,", ",maybe,"), r"'volatile' must be true or false"),
-        (HEADER + GOOD_ROW.replace(",2026-11-01,", ",,"), r"row 1 \(line 2\).*no date: give"),
+        (
+            HEADER + GOOD_ROW.replace(",false,", ",maybe,"),
+            r"row 2, column I \(volatile\): 'maybe': write true \(the facts change\) or false",
+        ),
+        (
+            HEADER + GOOD_ROW.replace(",2026-11-01,", ",,"),
+            r"row 2, column H \(as_of\): no date: give",
+        ),
         (
             HEADER + GOOD_ROW.replace(",false,", ",true,"),
-            r"answers\.id must say when they were true, e\.g\. 'per <month> 2026'",
+            r"column D \(answer_id\): .*answer_id must say when they were true, "
+            r"e\.g\. 'per <month> 2026'",
         ),
     ],
     ids=["unclosed-quote", "cell-count", "header", "language", "dup-in-file", "dup-existing",
