@@ -357,15 +357,18 @@ class KnowledgeDesk:
         lines: list[str],
         by: str,
         change: tuple[str, str, str],
+        more: tuple[tuple[str, str, str], ...] = (),
     ) -> Outcome:
-        """Log the written change, rebuild the index and reload every action server."""
-        from knowledge import changelog
+        """Log the written change (more: other files written with it, by an import), record
+        each entry's new version, rebuild the index and reload every action server."""
+        from knowledge import changelog, faq_history
         from knowledge.paths import default_index_dir, default_models_dir
         from knowledge.retrain import RetrainError, RetrainOptions, retrain
         from knowledge.stack_client import StackTarget
 
         knowledge = self._faq_dir().parent
         changelog.record(knowledge, f"staff console: {action}", lines, by=by)
+        faq_history.record_changes(knowledge, [change, *more], by, f"staff console: {action}")
         outcome.published = True
         outcome.change = change
         command = f"staff console {action} {outcome.faq_id}"
