@@ -231,6 +231,27 @@ async def search_in_context(
     return result
 
 
+# An entry leads the next record by this much when it answers the question itself, not only its
+# topic: "do Indonesians need a visa for Japan?" leads; "visa" or "acara apa aja" ties several
+# entries. Picked on dev sets (docs/benchmarks.md, "Entries before flows").
+ENTRY_LEAD = 0.05
+
+
+def lead_of(result: Any) -> float:
+    signals = getattr(result, "signals", None) or {}
+    return float(signals.get("confidence", 0.0)) - float(signals.get("runner_up", 0.0))
+
+
+def leading_entry(result: Any) -> Any | None:
+    """The FAQ entry that answers the question itself, or None. Such an entry is the answer
+    whatever flow the NLU picked (the visa form, the events list, the handoff): staff wrote it
+    for this question, and a flow keeps the questions no entry answers."""
+    hit = best_hit(result)
+    if hit is None or hit.kind != "faq" or lead_of(result) < ENTRY_LEAD:
+        return None
+    return hit
+
+
 def nearby_buttons(result: Any, language: str, limit: int = 3) -> list[dict]:
     """The FAQ entries close to a declined question, as buttons that ask them."""
     hits = getattr(result, "nearby", None) or []
@@ -264,6 +285,23 @@ def utter_hit(
     dispatcher.utter_message(json_message=duta_meta([source_of(hit)]))
 
 
+async def utter_answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    hit: Any,
+    language: str,
+    buttons: list[dict] | None = None,
+) -> None:
+    """`utter_hit`, and for an entry about contacting a mission the card of the mission serving
+    the place the user named (or the channel's own mission)."""
+    utter_hit(dispatcher, hit, language, buttons)
+    if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
+        text = (tracker.latest_message or {}).get("text")
+        found = await missions.resolve(text, missions.home_mission(tracker))
+        if found is not None:
+            missions.utter_card(dispatcher, found, language)
+
+
 class ActionAnswerFromKnowledge(Action):
     def name(self) -> str:
         return "action_answer_from_knowledge"
@@ -279,12 +317,50 @@ class ActionAnswerFromKnowledge(Action):
         out_of_scope = intent == "out_of_scope"
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
         hit = best_hit(result)
+        if hit is None and not out_of_scope:
+            hit = await place_free_answer(tracker, query, language)
         if hit is None:
             decline(dispatcher, result, language, out_of_scope)
             return []
-        utter_hit(dispatcher, hit, language, follow_up_buttons(intent, topic, language))
-        if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
-            found = await missions.resolve(message.get("text"), missions.home_mission(tracker))
-            if found is not None:
-                missions.utter_card(dispatcher, found, language)
+        await utter_answer(
+            dispatcher, tracker, hit, language, follow_up_buttons(intent, topic, language)
+        )
+        return []
+
+
+async def place_free_answer(tracker: Tracker, query: str | None, language: str) -> Any | None:
+    """An entry about contacting a mission for a question that names a place: "paspor hilang di
+    Tokyo" is the lost-passport entry with Tokyo's mission card. The place is no word the entry
+    must hold (the card answers it), so the question is searched without it."""
+    if not query or query.startswith("/"):
+        return None
+    stripped = await missions.without_places(query)
+    if not stripped:
+        return None
+    hit = best_hit(await search_in_context(tracker, stripped, language))
+    if hit is None or missions.CARD_TAG not in (getattr(hit, "extra", None) or {}).get("tags", []):
+        return None
+    return hit
+
+
+class ActionHandoff(Action):
+    """ "Can I talk to a person?": no officer can take over, so where to find one
+    (`utter_handoff`); but an entry staff wrote for the question is the answer (a complaints
+    procedure, say)."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+        text = (tracker.latest_message or {}).get("text")
+        hit = None
+        if text and not text.startswith("/"):
+            hit = leading_entry(await search_in_context(tracker, text, language))
+        if hit is None:
+            dispatcher.utter_message(response="utter_handoff")
+        else:
+            await utter_answer(dispatcher, tracker, hit, language)
         return []

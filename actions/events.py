@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content
-from actions.answer import best_hit, search, utter_hit
+from actions.answer import best_hit, leading_entry, search_in_context, utter_answer
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -239,19 +239,16 @@ class ActionEvents(Action):
         event_id = next(tracker.get_latest_entity_values("event"), None)
         events = content.events()
         about_events = event_id or events_named(text, events) or _YEAR.search(text)
-        general = text and not about_events and not _EVENT_WORDS.search(text)
-        if general and await self._answered_from_knowledge(dispatcher, text, language):
-            return []
+        if not about_events:
+            # An entry answering the question itself is the answer; a message without an
+            # event's words ("kegiatan diplomasi apa yang bisa virtual?") is no question about
+            # events, so any answer of the knowledge layer beats the list.
+            result = await search_in_context(tracker, text, language) if text else None
+            hit = leading_entry(result)
+            if hit is None and text and not _EVENT_WORDS.search(text):
+                hit = best_hit(result)
+            if hit is not None:
+                await utter_answer(dispatcher, tracker, hit, language)
+                return []
         answer_events(dispatcher, events, language, text, event_id)
         return []
-
-    @staticmethod
-    async def _answered_from_knowledge(
-        dispatcher: CollectingDispatcher, text: str, language: str
-    ) -> bool:
-        """ "Kegiatan diplomasi apa saja yang bisa virtual?" is no question about events."""
-        hit = best_hit(await search(text, language))
-        if hit is None:
-            return False
-        utter_hit(dispatcher, hit, language)
-        return True

@@ -121,6 +121,15 @@ async def resolve(text: str | None, home: str | None = None) -> Any:
     return found
 
 
+async def without_places(text: str) -> str | None:
+    """`text` without the places it names; None when it names none or the directory is not
+    loaded."""
+    missions = await asyncio.to_thread(directory)
+    if missions is None:
+        return None
+    return await asyncio.to_thread(missions.gazetteer.without_places, text)
+
+
 def home_mission(tracker: Tracker) -> str | None:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     home = metadata.get("mission")
@@ -195,4 +204,25 @@ class ActionMissionCard(Action):
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:
             utter_card(dispatcher, found, language)
+        return []
+
+
+class ActionEmergency(Action):
+    """An emergency: the card of the mission serving the place first when the place is known
+    (who to call there), then what to do now (`utter_emergency`: local emergency number,
+    Kemlu's hotline, the panic button); without a place, one question: where are you?"""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+        found = await resolve((tracker.latest_message or {}).get("text"), home_mission(tracker))
+        if found is not None:
+            utter_card(dispatcher, found, language)
+        dispatcher.utter_message(response="utter_emergency")
+        if found is None:
+            dispatcher.utter_message(text=say("mission_where_are_you", language))
         return []

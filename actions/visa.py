@@ -21,7 +21,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content, visa_terms
-from actions.answer import ActionAnswerFromKnowledge, best_hit, search_in_context, utter_hit
+from actions.answer import (
+    ActionAnswerFromKnowledge,
+    best_hit,
+    leading_entry,
+    search_in_context,
+    utter_answer,
+)
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.texts import say
@@ -145,12 +151,19 @@ class ActionVisaEntry(Action):
     ) -> list[dict[str, Any]]:
         language = _language(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
-        if text.startswith("/") or not is_precise(text):
+        if text.startswith("/"):
             return [SlotSet("visa_precise", False)]
-        hit = best_hit(await search_in_context(tracker, text, language))
-        if hit is None or not (hit.faq_id or "").startswith("visa-"):
+        result = await search_in_context(tracker, text, language)
+        hit = leading_entry(result)
+        if hit is None and is_precise(text):
+            # A precise question needs no lead over the other visa entries: the form would only
+            # ask for what the question already narrows down.
+            hit = best_hit(result)
+            if hit is not None and not (hit.faq_id or "").startswith("visa-"):
+                hit = None
+        if hit is None:
             return [SlotSet("visa_precise", False)]
-        utter_hit(dispatcher, hit, language)
+        await utter_answer(dispatcher, tracker, hit, language)
         return [SlotSet("visa_precise", True)]
 
 

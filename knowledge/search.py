@@ -191,6 +191,12 @@ class KnowledgeBase:
             "dense": best.dense,
             "coverage": coverage,
             "confidence": confidence(best.dense, coverage, self.thresholds),
+            # The next record's confidence: an answer that leads it clearly is specific to the
+            # question; one that ties it ("visa" alone) only shares its topic.
+            "runner_up": max(
+                (confidence(g.dense, g.coverage, self.thresholds) for g in ranked[1:]),
+                default=0.0,
+            ),
         }
         close = not answerable and signals["confidence"] >= self.thresholds.suggest_threshold
         nearby = [hit for hit in hits if hit.kind == "faq"] if close else []

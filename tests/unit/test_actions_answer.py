@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import ActionAnswerFromKnowledge, search_query, shorten
+from actions.answer import (
+    ENTRY_LEAD,
+    ActionAnswerFromKnowledge,
+    ActionHandoff,
+    search_query,
+    shorten,
+)
 from tests.unit.test_actions_support import SearchesOneByOne, duta, entity, make_tracker, texts
 
 ICDD_SOURCE = {
@@ -55,8 +61,11 @@ class FakeKB(SearchesOneByOne):
         answerable: bool = True,
         error: bool = False,
         strict_answerable: bool | None = None,
+        lead: float = 0.0,
     ) -> None:
         self.hits, self.answerable, self.error = hits, answerable, error
+        # How far the best record leads the next (the knowledge layer's signals).
+        self.signals = {"confidence": 1.0, "runner_up": 1.0 - lead}
         # Whether the hits also clear the strict bar (a message the NLU judged out of scope).
         self.strict_answerable = answerable if strict_answerable is None else strict_answerable
         self.calls: list[tuple[str, int, str | None]] = []
@@ -71,7 +80,7 @@ class FakeKB(SearchesOneByOne):
         if self.error:
             raise RuntimeError("index corrupted")
         answerable = self.strict_answerable if strict else self.answerable
-        return SimpleNamespace(answerable=answerable, hits=self.hits)
+        return SimpleNamespace(answerable=answerable, hits=self.hits, signals=self.signals)
 
 
 async def run(tracker: Any) -> CollectingDispatcher:
@@ -232,3 +241,24 @@ async def test_a_close_decline_offers_the_nearest_entries_as_buttons(install: An
     asked = "When was ICDD held?"
     assert message["buttons"] == [{"title": asked, "payload": asked}]
     assert duta(dispatcher)["fallback"] is True
+
+
+async def handoff(text: str) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "human_handoff", slots={"language": "en"})
+    assert await ActionHandoff().run(dispatcher, tracker, {}) == []
+    return dispatcher.messages
+
+
+async def test_asking_for_a_person_gets_where_to_find_one(install: Any) -> None:
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD / 2))
+    messages = await handoff("can I talk to a real person?")
+    assert [m.get("response") for m in messages] == ["utter_handoff"]
+
+
+async def test_an_entry_staff_wrote_for_the_question_beats_the_handoff(install: Any) -> None:
+    """A complaints procedure is asked like a handoff ("I want to file a complaint")."""
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
+    messages = await handoff("I want to file a complaint about a consulate")
+    assert messages[0]["text"] == "ICDD was held on 16 November 2021."
+    assert not any(m.get("response") for m in messages)

@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import missions
 from actions.answer import ActionAnswerFromKnowledge
-from actions.missions import ActionMissionCard, directory
+from actions.missions import ActionEmergency, ActionMissionCard, directory
 from knowledge.paths import PROJECT_ROOT
 from tests.unit.test_actions_answer import FakeKB, faq_hit
-from tests.unit.test_actions_support import make_tracker, texts
+from tests.unit.test_actions_support import duta, make_tracker, texts
 
 
 async def card_for(text: str, language: str) -> CollectingDispatcher:
@@ -133,3 +133,64 @@ async def test_without_a_place_the_mission_the_user_came_from_is_assumed() -> No
     )  # fmt: skip
     await ActionMissionCard().run(dispatcher, tracker, {})
     assert "Osaka" in texts(dispatcher)[0].split("\n")[0]
+
+
+async def emergency(text: str, language: str = "en") -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "emergency", slots={"language": language})
+    assert await ActionEmergency().run(dispatcher, tracker, {}) == []
+    return dispatcher.messages
+
+
+async def test_an_emergency_with_a_place_puts_its_missions_card_first() -> None:
+    messages = await emergency("paspor anak saya dicopet di Amsterdam", "id")
+    assert messages[0]["text"].startswith("Perwakilan RI terdekat untuk Amsterdam: KBRI Den Haag")
+    # Then what to do now (Rasa fills in the response in the user's language); no question.
+    assert [m.get("response") for m in messages if m.get("response")] == ["utter_emergency"]
+    assert messages[-1].get("response") == "utter_emergency"
+
+
+async def test_an_emergency_without_a_place_asks_where_after_what_to_do() -> None:
+    messages = await emergency("help, I was robbed")
+    assert messages[0].get("response") == "utter_emergency"
+    assert messages[1]["text"].startswith("Which city or country are you in?")
+    assert len(messages) == 2
+
+
+def lost_passport_entry() -> SimpleNamespace:
+    return SimpleNamespace(**{**vars(faq_hit()), "extra": {"tags": ["mission-contact"]}})
+
+
+class KnowsOnlyPlaceFreeQuestions(FakeKB):
+    """A knowledge layer that holds no city names: a question naming one is not answerable."""
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, strict: bool = False) -> Any:
+        result = super().search(query, k, lang, strict)
+        result.answerable = "tokyo" not in query.casefold()
+        return result
+
+
+async def test_a_place_is_no_word_a_mission_contact_entry_must_hold(install: Any) -> None:
+    kb = install(KnowsOnlyPlaceFreeQuestions([lost_passport_entry()]))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "paspor sy ilang di tokyo gmn nih", "ask_passport", slots={"language": "id"}
+    )
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert said[0] == "ICDD diadakan 16 November 2021." and "KBRI Tokyo" in said[1]
+    assert [q for q, _, _ in kb.calls][-1] == "paspor sy ilang di gmn nih"
+
+
+async def test_without_a_place_or_a_card_entry_the_question_is_declined(install: Any) -> None:
+    untagged = SimpleNamespace(**{**vars(faq_hit()), "extra": {"tags": []}})
+    for kb, text in (
+        (KnowsOnlyPlaceFreeQuestions([untagged]), "ICDD di tokyo kapan?"),
+        (FakeKB([lost_passport_entry()], answerable=False), "paspor saya hilang, gimana?"),
+    ):
+        install(kb)
+        dispatcher = CollectingDispatcher()
+        await ActionAnswerFromKnowledge().run(
+            dispatcher, make_tracker(text, "ask_passport", slots={"language": "id"}), {}
+        )
+        assert duta(dispatcher)["fallback"] is True

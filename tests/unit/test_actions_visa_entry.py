@@ -10,9 +10,10 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import ENTRY_LEAD
 from actions.events import ActionEvents
 from actions.visa import ActionVisaEntry, is_precise
-from tests.unit.test_actions_answer import FakeKB, faq_hit
+from tests.unit.test_actions_answer import FakeKB, document_hit, faq_hit
 from tests.unit.test_actions_support import duta, make_tracker, texts
 
 VOA_SOURCE = {"title": "Imigrasi FAQ", "url": "https://molina.imigrasi.go.id/front/faq"}
@@ -76,12 +77,36 @@ async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB)
     assert dispatcher.messages == []
 
 
-async def test_general_question_and_buttons_go_to_the_form_without_searching(install: Any) -> None:
-    kb = install(FakeKB([voa_hit()]))
-    for text in ("mau tanya soal visa", "/ask_visa"):
-        dispatcher, events = await entry(text, "id")
-        assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+async def test_a_general_question_no_entry_leads_goes_to_the_form(install: Any) -> None:
+    # "visa" alone: the best entry only ties the others (a lead under ENTRY_LEAD).
+    install(FakeKB([voa_hit()], lead=ENTRY_LEAD / 2))
+    dispatcher, events = await entry("mau tanya soal visa", "id")
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+
+
+async def test_a_button_goes_to_the_form_without_searching(install: Any) -> None:
+    kb = install(FakeKB([voa_hit()], lead=1.0))
+    dispatcher, events = await entry("/ask_visa", "id")
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
     assert kb.calls == []
+
+
+@pytest.mark.parametrize("hit", [voa_hit(), faq_hit()])
+async def test_an_entry_that_answers_the_question_itself_beats_the_form(
+    install: Any, hit: Any
+) -> None:
+    """Any entry (one staff added, not only the visa FAQs) that leads the others is the answer:
+    the form would hide it (issue 22, point 4)."""
+    install(FakeKB([hit], lead=ENTRY_LEAD))
+    dispatcher, events = await entry("Do Indonesians need a visa for Japan?")
+    assert events == [SlotSet("visa_precise", True)]
+    assert texts(dispatcher) == [hit.answers["en"]]
+
+
+async def test_a_leading_document_chunk_does_not_beat_the_form(install: Any) -> None:
+    install(FakeKB([document_hit("en")], lead=1.0))
+    dispatcher, events = await entry("I'm German and want a holiday in Bali, do I need a visa?")
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
 
 
 async def events_reply(text: str) -> CollectingDispatcher:
@@ -97,7 +122,19 @@ async def test_events_guess_without_event_words_is_answered_from_knowledge(insta
     assert texts(dispatcher) == ["ICDD diadakan 16 November 2021."]
 
 
-async def test_a_question_about_events_lists_them_without_searching(install: Any) -> None:
-    kb = install(FakeKB([faq_hit()]))
+async def test_a_question_about_events_lists_them_when_no_entry_leads(install: Any) -> None:
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD / 2))
     dispatcher = await events_reply("ada acara apa aja?")
+    assert "RCDD" in texts(dispatcher)[0]
+
+
+async def test_an_entry_that_answers_an_events_question_beats_the_list(install: Any) -> None:
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
+    dispatcher = await events_reply("museum diplomasi buka jam berapa pas ada acara?")
+    assert texts(dispatcher) == ["ICDD diadakan 16 November 2021."]
+
+
+async def test_a_named_event_gets_its_own_card_without_searching(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()], lead=1.0))
+    dispatcher = await events_reply("ceritain RCDD dong")
     assert "RCDD" in texts(dispatcher)[0] and kb.calls == []
