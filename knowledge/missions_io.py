@@ -327,6 +327,7 @@ def plan_import(directory_file: Path, incoming: ImportFile, today: dt.date | Non
         if mission is not None:
             found += list(_mission_problems(mission, source_ids))
             found += _source_list_problems(mission, source_ids)
+            found += _restated_problems(missions.get(mission_id), mission, set(seen_sources))
         if found:
             problems += [f"{where}: {p}" for p in found]
             continue
@@ -443,6 +444,33 @@ def _source_list_problems(mission: dict[str, Any], source_ids: set[str]) -> list
     problems += [
         f"covers_source: {s!r} is not a listed source" for s in listed if s not in source_ids
     ]
+    return problems
+
+
+def _restated_problems(
+    old: dict[str, Any] | None, new: dict[str, Any], renewed: set[str]
+) -> list[str]:
+    """A changed contact needs a source that says so: another source, or its source read again
+    (in this import's sources, with the new date). Otherwise the card would show the new value
+    "as of" the date of a source that gave the old one. A second source must be another one."""
+    problems = []
+    for name in CONTACT_FIELDS:
+        contact = new[name]
+        if contact.get("second_source") and contact["second_source"] == contact.get("source"):
+            problems.append(f"{name}: second_source must be another source than source")
+        before = (old or {}).get(name) or {}
+        if (
+            old is not None
+            and contact.get("value") is not None
+            and contact.get("value") != before.get("value")
+            and contact.get("source") == before.get("source")
+            and contact.get("source") not in renewed
+        ):
+            problems.append(
+                f"{name}: the value changed but its source {contact.get('source')!r} did not: "
+                "give the source you read it in (a new one, or this one with the date you read "
+                "it again, in the sources file)"
+            )
     return problems
 
 

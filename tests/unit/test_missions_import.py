@@ -192,11 +192,15 @@ def test_every_problem_is_listed_with_its_row_and_field_and_nothing_is_written(
 def test_the_directory_as_a_whole_is_checked(folder: Path, tmp_path: Path) -> None:
     """What no single row shows: a website another mission has, a country left unserved."""
     path = folder / FILE_NAME
+    sources = tmp_path / "sources.csv"
+    sources.write_text(SOURCES_HEADER + TEST_SOURCE, encoding="utf-8")
     twin = write_csv(
-        tmp_path / "twin.csv", [{"id": "kjri-osaka", "website": "https://kemlu.go.id/tokyo"}]
-    )
+        tmp_path / "twin.csv",
+        [{"id": "kjri-osaka", "website": "https://kemlu.go.id/tokyo",
+          "website_source": "test-source"}],
+    )  # fmt: skip
     with pytest.raises(ImportRefused) as refused:
-        plan_import(path, read_import_file(twin))
+        plan_import(path, read_import_file(twin, sources))
     assert any("website 'https://kemlu.go.id/tokyo' is also" in p for p in refused.value.problems)
 
     # KBRI Oslo is the only mission for Iceland: dropping the accreditation leaves it unserved.
@@ -295,3 +299,35 @@ def test_validate_lists_the_directorys_problems(folder: Path) -> None:
     done = run_cli("validate", "--knowledge", str(folder))
     assert done.returncode == 2
     assert "kjri-osaka: website 'https://kemlu.go.id/tokyo' is also kbri-tokyo's" in done.stderr
+
+
+def test_a_changed_value_needs_a_source_that_gives_it(folder: Path, tmp_path: Path) -> None:
+    """The card shows a value "as of" its source's date: a new number under the old source
+    would be dated by a source that never gave it."""
+    path = folder / FILE_NAME
+    osaka = load_directory(path).by_id("kjri-osaka")
+    assert osaka is not None and osaka.contacts["phone"].source == "gh-kemlu-perwakilan"
+    rows = write_csv(tmp_path / "rows.csv", [{"id": "kjri-osaka", "phone": "+81 6 0000 0000"}])
+    with pytest.raises(ImportRefused) as refused:
+        plan_import(path, read_import_file(rows))
+    assert refused.value.problems == [
+        f"{rows} row 1 (line 2) (kjri-osaka): phone: the value changed but its source "
+        "'gh-kemlu-perwakilan' did not: give the source you read it in (a new one, or this one "
+        "with the date you read it again, in the sources file)"
+    ]
+    sources = tmp_path / "sources.csv"
+    sources.write_text(SOURCES_HEADER + TEST_SOURCE, encoding="utf-8")
+    same = write_csv(
+        tmp_path / "same.csv",
+        [{"id": "kjri-osaka", "phone": "+81 6 0000 0000", "phone_source": "test-source",
+          "phone_second_source": "test-source"}],
+    )  # fmt: skip
+    with pytest.raises(ImportRefused) as refused:
+        plan_import(path, read_import_file(same, sources))
+    assert any("second_source must be another source" in p for p in refused.value.problems)
+    ok = write_csv(
+        tmp_path / "ok.csv",
+        [{"id": "kjri-osaka", "phone": "+81 6 0000 0000", "phone_source": "test-source"}],
+    )
+    plan = plan_import(path, read_import_file(ok, sources))
+    assert list(plan.changed) == ["kjri-osaka"]
