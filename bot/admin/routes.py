@@ -40,6 +40,8 @@ SESSION_COOKIE = "duta_console"
 LOGIN_COOKIE = "duta_console_login"  # the login form's CSRF token (no session yet)
 LANG_COOKIE = "duta_console_lang"
 PUBLIC_PATHS = frozenset({f"{PREFIX}/login"})
+# Spreadsheet uploads, read as a stream by their handlers (bot/admin/sheet_routes.py).
+UPLOAD_PATHS = frozenset({f"{PREFIX}/faq/import", f"{PREFIX}/api/faq/import"})
 
 # Login attempts per client address a minute, whatever the account: lockout stops guessing one
 # account's password, this stops trying one password on many names (and finding out names).
@@ -91,6 +93,9 @@ def create_console(
     routes.add_post("/api/faq/retire", _api_retire)
     routes.add_get("/api/changes", _api_changes)
     routes.add_post("/api/changes/undo", _api_undo)
+    from bot.admin.sheet_routes import add_sheet_routes  # it builds on this module
+
+    add_sheet_routes(console)
     return console
 
 
@@ -127,7 +132,11 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if _is_api(request):
             return _json_error(401, "login_required")
         return _redirect(f"{PREFIX}/login")
-    if request.method not in ("GET", "HEAD") and not await _csrf_ok(request, session.csrf):
+    # An upload streams in (bot/admin/sheet_routes.py reads it and checks its CSRF field).
+    upload = request.path in UPLOAD_PATHS and request.content_type == "multipart/form-data"
+    if request.method not in ("GET", "HEAD") and not upload and not await _csrf_ok(
+        request, session.csrf
+    ):
         log.info("console request without a valid CSRF token", extra=fields(path=request.path))
         if _is_api(request):
             return _json_error(403, "csrf")
@@ -384,7 +393,10 @@ async def _history_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     trail = await asyncio.to_thread(store.audit_trail)
     changes = await asyncio.to_thread(store.changes)
-    return _render(request, "history.html", trail=trail, changes=changes)
+    from bot.admin.sheet import versions
+
+    kept = await asyncio.to_thread(versions)
+    return _render(request, "history.html", trail=trail, changes=changes, versions=kept)
 
 
 async def _faq_page(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.admin.sheet_texts import SHEET_TEXTS
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, from_accept_language
 
 TEXTS: dict[str, dict[Language, str]] = {
@@ -175,6 +176,9 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Invalid form (security token missing or expired). Reload the page.",
     },
 }
+
+# The spreadsheet, entry history and versions pages keep their words in their own table.
+TEXTS.update(SHEET_TEXTS)
 
 
 def t(key: str, language: Language, **params: object) -> str:

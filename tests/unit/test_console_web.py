@@ -89,7 +89,8 @@ async def csrf_of(client: TestClient) -> str:
 
 PAGES = [
     "/admin", "/admin/", "/admin/unanswered", "/admin/answer?ids=1", "/admin/history",
-    "/admin/faq", "/admin/faq/edit?id=dd-diplomacy-4-0",
+    "/admin/faq", "/admin/faq/edit?id=dd-diplomacy-4-0", "/admin/faq/sheet",
+    "/admin/faq/export.csv", "/admin/faq/export.xlsx", "/admin/faq/history?id=dd-diplomacy-4-0",
 ]  # fmt: skip
 APIS = [
     ("GET", "/admin/api/me"),
@@ -100,6 +101,10 @@ APIS = [
     ("POST", "/admin/api/faq/retire"),
     ("GET", "/admin/api/changes"),
     ("POST", "/admin/api/changes/undo"),
+    ("POST", "/admin/api/faq/import"),
+    ("GET", "/admin/api/faq/history?id=dd-diplomacy-4-0"),
+    ("POST", "/admin/api/faq/revert"),
+    ("GET", "/admin/api/versions"),
 ]
 
 
@@ -111,7 +116,8 @@ async def test_nothing_without_a_session(client: TestClient) -> None:
     for method, path in APIS:
         response = await client.request(method, path, json={}, allow_redirects=False)
         assert response.status == 401, (method, path)
-    for path in ("/admin/answer", "/admin/logout", "/admin/faq/retire", "/admin/changes/undo"):
+    for path in ("/admin/answer", "/admin/logout", "/admin/faq/retire", "/admin/changes/undo",
+                 "/admin/faq/import", "/admin/faq/revert"):  # fmt: skip
         response = await client.post(path, data={"csrf": "x"}, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/admin/login"
 
