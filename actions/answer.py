@@ -278,23 +278,34 @@ def decline(
 
 
 def utter_hit(
-    dispatcher: CollectingDispatcher, hit: Any, language: str, buttons: list[dict] | None = None
+    dispatcher: CollectingDispatcher,
+    hit: Any,
+    language: str,
+    buttons: list[dict] | None = None,
+    confidence: float | None = None,
 ) -> None:
-    """The answer a hit holds, then its source (as a `custom.duta` message)."""
+    """The answer a hit holds, then its source (as a `custom.duta` message). The confidence and
+    the record go along for the staff console (an answer given with low confidence is queued for
+    review); the channels do not show them."""
     dispatcher.utter_message(text=answer_text(hit, language), buttons=buttons or [])
-    dispatcher.utter_message(json_message=duta_meta([source_of(hit)]))
+    meta = duta_meta([source_of(hit)])
+    meta["duta"]["doc_id"] = hit.doc_id
+    if confidence is not None:
+        meta["duta"]["confidence"] = round(confidence, 4)
+    dispatcher.utter_message(json_message=meta)
 
 
 async def utter_answer(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
-    hit: Any,
+    result: Any,
     language: str,
     buttons: list[dict] | None = None,
 ) -> None:
-    """`utter_hit`, and for an entry about contacting a mission the card of the mission serving
-    the place the user named (or the channel's own mission)."""
-    utter_hit(dispatcher, hit, language, buttons)
+    """The answer of the result's best hit (`utter_hit`), and for an entry about contacting a
+    mission the card of the mission serving the place the user named (or the channel's own)."""
+    hit = result.hits[0]
+    utter_hit(dispatcher, hit, language, buttons, confidence_of(result))
     if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
         text = (tracker.latest_message or {}).get("text")
         found = await missions.resolve(text, missions.home_mission(tracker))
@@ -316,14 +327,13 @@ class ActionAnswerFromKnowledge(Action):
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
-        hit = best_hit(result)
-        if hit is None and not out_of_scope:
-            hit = await place_free_answer(tracker, query, language)
-        if hit is None:
+        if best_hit(result) is None and not out_of_scope:
+            result = await place_free_answer(tracker, query, language) or result
+        if best_hit(result) is None:
             decline(dispatcher, result, language, out_of_scope)
             return []
         await utter_answer(
-            dispatcher, tracker, hit, language, follow_up_buttons(intent, topic, language)
+            dispatcher, tracker, result, language, follow_up_buttons(intent, topic, language)
         )
         return []
 
@@ -337,10 +347,11 @@ async def place_free_answer(tracker: Tracker, query: str | None, language: str) 
     stripped = await missions.without_places(query)
     if not stripped:
         return None
-    hit = best_hit(await search_in_context(tracker, stripped, language))
+    result = await search_in_context(tracker, stripped, language)
+    hit = best_hit(result)
     if hit is None or missions.CARD_TAG not in (getattr(hit, "extra", None) or {}).get("tags", []):
         return None
-    return hit
+    return result
 
 
 class ActionHandoff(Action):
@@ -356,11 +367,11 @@ class ActionHandoff(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         text = (tracker.latest_message or {}).get("text")
-        hit = None
+        result = None
         if text and not text.startswith("/"):
-            hit = leading_entry(await search_in_context(tracker, text, language))
-        if hit is None:
+            result = await search_in_context(tracker, text, language)
+        if leading_entry(result) is None:
             dispatcher.utter_message(response="utter_handoff")
         else:
-            await utter_answer(dispatcher, tracker, hit, language)
+            await utter_answer(dispatcher, tracker, result, language)
         return []

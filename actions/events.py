@@ -244,11 +244,9 @@ class ActionEvents(Action):
             # event's words ("kegiatan diplomasi apa yang bisa virtual?") is no question about
             # events, so any answer of the knowledge layer beats the list.
             result = await search_in_context(tracker, text, language) if text else None
-            hit = leading_entry(result)
-            if hit is None and text and not _EVENT_WORDS.search(text):
-                hit = best_hit(result)
-            if hit is not None:
-                await utter_answer(dispatcher, tracker, hit, language)
+            about_something_else = bool(text) and not _EVENT_WORDS.search(text)
+            if leading_entry(result) or (about_something_else and best_hit(result)):
+                await utter_answer(dispatcher, tracker, result, language)
                 return []
         answer_events(dispatcher, events, language, text, event_id)
         return []

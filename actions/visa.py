@@ -154,16 +154,13 @@ class ActionVisaEntry(Action):
         if text.startswith("/"):
             return [SlotSet("visa_precise", False)]
         result = await search_in_context(tracker, text, language)
-        hit = leading_entry(result)
-        if hit is None and is_precise(text):
-            # A precise question needs no lead over the other visa entries: the form would only
-            # ask for what the question already narrows down.
-            hit = best_hit(result)
-            if hit is not None and not (hit.faq_id or "").startswith("visa-"):
-                hit = None
-        if hit is None:
+        hit = best_hit(result)
+        # A precise question needs no lead over the other visa entries: the form would only ask
+        # for what the question already narrows down.
+        visa_fact = hit is not None and is_precise(text) and (hit.faq_id or "").startswith("visa-")
+        if leading_entry(result) is None and not visa_fact:
             return [SlotSet("visa_precise", False)]
-        await utter_answer(dispatcher, tracker, hit, language)
+        await utter_answer(dispatcher, tracker, result, language)
         return [SlotSet("visa_precise", True)]
 
 
