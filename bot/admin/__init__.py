@@ -13,7 +13,7 @@ import sqlite3
 
 from aiohttp import web
 
-from bot.admin.ratings import LOW_CONFIDENCE, RatingStore, is_low_confidence
+from bot.admin.ratings import LOW_CONFIDENCE, RatingStore, is_low_confidence, new_answer_id
 from bot.admin.redact import redact
 from bot.admin.routes import add_console
 from bot.admin.store import ConsoleStore
@@ -26,10 +26,21 @@ CONSOLE_STORE = web.AppKey("console_store", ConsoleStore)
 RATINGS = web.AppKey("ratings", RatingStore)
 
 
+# Answers being written (see record_turn): kept referenced until done, awaited at shutdown.
+WRITES = web.AppKey("answers_being_written", set)
+
+
 def setup_console(app: web.Application, store: ConsoleStore) -> None:
     app[CONSOLE_STORE] = store
     app[RATINGS] = RatingStore(store)
+    app[WRITES] = set()
     add_console(app, store)
+    app.on_cleanup.append(answers_written)
+
+
+async def answers_written(app: web.Application) -> None:
+    """Waits for the answers record_turn is still writing."""
+    await asyncio.gather(*app.get(WRITES, ()), return_exceptions=True)
 
 
 async def record_turn(app: web.Application, channel: str, reply: Reply, question: str) -> None:
@@ -46,10 +57,27 @@ async def record_turn(app: web.Application, channel: str, reply: Reply, question
         return
     texts = "\n\n".join(m.text for m in reply.messages)
     sources = [s.title for m in reply.messages for s in m.sources]
+    reply.answer_id = new_answer_id()
+    write = _keep_answer(ratings, channel, reply, redact(question), texts, sources)
+    writes = app.get(WRITES)
+    if writes is None:  # an app without the console's setup (tests): written at once
+        await write
+        return
+    # Written while the reply goes out: a commit waits for the disk (20-30 ms on the test
+    # machine), and a vote comes seconds later, from a person. A lost write only makes that vote
+    # "unknown".
+    task = asyncio.create_task(write)
+    writes.add(task)
+    task.add_done_callback(writes.discard)
+
+
+async def _keep_answer(
+    ratings: RatingStore, channel: str, reply: Reply, question: str, texts: str, sources: list[str]
+) -> None:
     try:
-        reply.answer_id = await asyncio.to_thread(
-            ratings.add_answer, channel, reply.language, redact(question), texts, sources,
-            reply.ref, reply.confidence,
+        await asyncio.to_thread(
+            ratings.add_answer, channel, reply.language, question, texts, sources, reply.ref,
+            reply.confidence, reply.answer_id,
         )  # fmt: skip
     except (OSError, sqlite3.Error) as error:
         log.warning("answer not kept for rating", extra=fields(error=str(error)))

@@ -94,6 +94,10 @@ class VoteOutcome:
     queued: bool  # the question is in the unanswered queue because of this vote
 
 
+def new_answer_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
 def is_low_confidence(confidence: float | None) -> bool:
     return confidence is not None and confidence < LOW_CONFIDENCE_BAR
 
@@ -126,9 +130,10 @@ class RatingStore:
         sources: list[str],
         ref: str | None = None,
         confidence: float | None = None,
+        answer_id: str | None = None,
     ) -> str:
         """Keeps an answer given; returns its id. `question` must already be redacted."""
-        answer_id = secrets.token_urlsafe(16)
+        answer_id = answer_id or new_answer_id()
         with self._db() as db:
             db.execute(
                 "INSERT INTO answers (id, at, channel, language, question, answer, sources, ref, "
