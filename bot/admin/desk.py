@@ -379,6 +379,7 @@ class KnowledgeDesk:
             target=StackTarget.from_env(),
             rasa="skip",  # an FAQ entry is not Rasa training data
             command=command,
+            by=by,  # the index version's label names the console account
         )
         try:
             result = retrain(options, self.embedder())

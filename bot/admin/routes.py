@@ -134,8 +134,10 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _redirect(f"{PREFIX}/login")
     # An upload streams in (bot/admin/sheet_routes.py reads it and checks its CSRF field).
     upload = request.path in UPLOAD_PATHS and request.content_type == "multipart/form-data"
-    if request.method not in ("GET", "HEAD") and not upload and not await _csrf_ok(
-        request, session.csrf
+    if (
+        request.method not in ("GET", "HEAD")
+        and not upload
+        and not await _csrf_ok(request, session.csrf)
     ):
         log.info("console request without a valid CSRF token", extra=fields(path=request.path))
         if _is_api(request):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from bot.admin.desk import CONSOLE_TARGET, KnowledgeDesk, Outcome
 
@@ -29,7 +30,8 @@ class SheetOutcome:
 
 def sheet_name(uploaded: str) -> str:
     """The uploaded file's own name (as staff know it) for messages, without any folder."""
-    name = _SAFE_NAME.sub("_", Path(uploaded.replace("\\", "/")).name)[:80]
+    # Some clients percent-encode the name ("my%20faq.xlsx"); browsers send it as typed.
+    name = _SAFE_NAME.sub("_", Path(unquote(uploaded).replace("\\", "/")).name)[:80]
     return name or "sheet.csv"
 
 
@@ -100,9 +102,7 @@ def _label(ids: list[str]) -> str:
     return shown + (f" (+{len(ids) - 3})" if len(ids) > 3 else "")
 
 
-def revert(
-    desk: KnowledgeDesk, faq_id: str, seq: int, allow_similar: bool, by: str
-) -> Outcome:
+def revert(desk: KnowledgeDesk, faq_id: str, seq: int, allow_similar: bool, by: str) -> Outcome:
     """The entry as it was after change #seq of its history (the same checks as an edit)."""
     from knowledge import faq_history
     from knowledge.faq_checks import CheckReport, check_new_entries

@@ -18,7 +18,7 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.admin import sheet
 from bot.admin.desk import Outcome
@@ -71,7 +71,7 @@ async def read_upload(request: web.Request) -> tuple[dict[str, str], str, bytes]
     name, data = "", b""
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
-        if not isinstance(part, web.BodyPartReader):
+        if not isinstance(part, BodyPartReader):
             raise UploadRefused(400, "nested_multipart")
         if part.name == "file":
             name = part.filename or ""
