@@ -219,6 +219,25 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def write_stack_file(config: StackConfig) -> Path:
+    """Where the stack is and its per-run tokens, for `make retrain` and `faq add --retrain`
+    from another shell (knowledge.stack_client reads it when its environment lacks them).
+    Owner-only from the first byte, replaced atomically; removed when the stack stops."""
+    from knowledge.stack_client import STACK_FILE_KEYS, stack_file
+
+    env = config.environment()
+    path = stack_file(env)
+    lines = [f"{key}={env[key]}" for key in STACK_FILE_KEYS if env.get(key)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# written by `make run` (bot/stack.py); removed when it stops\n")
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
 def free_port() -> int:
     """A port nothing listens on now, for a stack that must not clash with another."""
     with socket.socket() as sock:
@@ -263,12 +282,14 @@ def run() -> int:
     except KeyboardInterrupt:
         stack.stop_all()
         return 130
+    wired = write_stack_file(config)
     url = config.gateway_url
     print(
         f"\nDuta is ready after {time.monotonic() - started:.0f} s.\n"
         f"  Health:  {url}/health\n"
         f"  Widget:  {url}/demo (an example embassy page with the chat widget)\n"
         f"  Console: {url}/admin/ (staff; accounts: docs/console.md)\n"
+        f"  Reload:  `make retrain` from another shell reaches this stack ({wired})\n"
         f"  Chat:    curl -s {url}/api/chat -H 'Content-Type: application/json' "
         f"""-d '{{"sender": "me", "message": "halo", "lang": null}}'\n"""
         f"Press Ctrl-C to stop.",
@@ -288,6 +309,7 @@ def run() -> int:
             print(f"{name} exited with code {code}; restarting ({stack.log_hint()})", flush=True)
             stack.start(name)
     print("Stopping Duta ...", flush=True)
+    wired.unlink(missing_ok=True)
     stack.stop_all()
     return 0
 

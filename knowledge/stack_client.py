@@ -8,8 +8,12 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from knowledge.paths import PROJECT_ROOT
 
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
@@ -34,18 +38,59 @@ class StackTarget:
 
     @classmethod
     def from_env(cls) -> StackTarget:
-        # Several action servers and Rasa servers (scale-out) may be listed, comma separated.
+        """Where the running stack is and its tokens: the environment, else what `make run`
+        wrote for other shells (stack_file()), else the defaults.
+
+        Every action server is reloaded: DUTA_ACTION_SERVERS lists them (comma separated; each
+        one, not a load balancer, which would reach only one), else ACTION_SERVER_URL (one, or
+        several comma separated). Several Rasa servers: RASA_URL, comma separated."""
+        wired = read_stack_file()
+
+        def value(name: str) -> str:
+            return os.environ.get(name, "").strip() or wired.get(name, "")
+
+        actions = value("DUTA_ACTION_SERVERS") or value("ACTION_SERVER_URL")
         return cls(
-            action_urls=_urls("ACTION_SERVER_URL", DEFAULT_ACTION_URL),
-            admin_token=os.environ.get("DUTA_ADMIN_TOKEN", "").strip() or None,
-            rasa_urls=_urls("RASA_URL", DEFAULT_RASA_URL),
-            rasa_token=os.environ.get("RASA_TOKEN", "").strip() or None,
+            action_urls=_urls(actions or DEFAULT_ACTION_URL),
+            admin_token=value("DUTA_ADMIN_TOKEN") or None,
+            rasa_urls=_urls(value("RASA_URL") or DEFAULT_RASA_URL),
+            rasa_token=value("RASA_TOKEN") or None,
         )
 
 
-def _urls(variable: str, default: str) -> list[str]:
-    value = os.environ.get(variable, "").strip() or default
+def _urls(value: str) -> list[str]:
     return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+
+
+# `make run` (bot/stack.py) writes the running stack's addresses and per-run tokens here,
+# owner-only, and removes the file when it stops: `make retrain` and `faq add --retrain` from
+# another shell then reach it without copying tokens into .env.
+STACK_FILE_NAME = "stack.env"
+STACK_FILE_KEYS = (
+    "DUTA_ADMIN_TOKEN", "RASA_TOKEN", "ACTION_SERVER_URL", "DUTA_ACTION_SERVERS", "RASA_URL",
+)  # fmt: skip
+
+
+def stack_file(environ: Mapping[str, str] | None = None) -> Path:
+    """DUTA_STACK_FILE, else beside the tracker database (var/stack.env), where make run's
+    private files live."""
+    env = os.environ if environ is None else environ
+    configured = env.get("DUTA_STACK_FILE", "").strip()
+    if configured:
+        return Path(configured)
+    tracker = env.get("DUTA_TRACKER_DB", "").strip()
+    folder = Path(tracker).parent if tracker else PROJECT_ROOT / "var"
+    return folder / STACK_FILE_NAME
+
+
+def read_stack_file() -> dict[str, str]:
+    path = stack_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:  # no stack started by make run: nothing wired
+        return {}
+    pairs = (line.partition("=") for line in text.splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, _, value in pairs if key.strip() in STACK_FILE_KEYS}
 
 
 def _request(request: urllib.request.Request, timeout: float) -> tuple[int, Any]:
