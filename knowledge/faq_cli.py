@@ -131,6 +131,9 @@ def add_parsers(sub: Any) -> None:
     _common(rev)
     rev.add_argument("faq_id", help="the entry's id")
     rev.add_argument("seq", type=int, help="the change's number (faq history ID lists them)")
+    rev.add_argument(
+        "--before", action="store_true", help="as it was before that change (not after it)"
+    )
     rev.add_argument("--allow-similar", action="store_true")
     rev.add_argument("--retrain", action="store_true", help="retrain and reload right after")
     _retrain_flags(rev)
@@ -419,15 +422,15 @@ def cmd_revert(args: argparse.Namespace) -> int:
     def check(candidate: Candidate, replacing: str | None) -> CheckReport:
         return _check(args, [candidate], similarity=True, replacing=replacing)
 
-    written, errors = faq_history.revert_entry(knowledge / "faq", record, check)
+    written, errors = faq_history.revert_entry(knowledge / "faq", record, check, args.before)
     if errors:
         raise CheckFailed("; ".join(errors))
-    command = f"faq revert {args.faq_id} {args.seq}"
-    changelog.record(
-        knowledge, command, [f"reverted FAQ `{args.faq_id}` to its state after change #{args.seq}"]
-    )
+    when = "before" if args.before else "after"
+    command = f"faq revert {args.faq_id} {args.seq}" + (" --before" if args.before else "")
+    lines = [f"reverted FAQ `{args.faq_id}` to its state {when} change #{args.seq}"]
+    changelog.record(knowledge, command, lines)
     _history(knowledge, written, command)
-    print(f"reverted {args.faq_id} to change #{args.seq} ({record.at[:16]}, {record.by})")
+    print(f"reverted {args.faq_id} to {when} change #{args.seq} ({record.at[:16]}, {record.by})")
     return _maybe_retrain(args, f"python -m knowledge {command} --retrain")
 
 

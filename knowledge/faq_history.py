@@ -140,24 +140,27 @@ Checker = Callable[[Candidate, str | None], Any]  # (candidate, id it replaces) 
 
 
 def revert_entry(
-    faq_dir: Path, record: HistoryRecord, check: Checker
+    faq_dir: Path, record: HistoryRecord, check: Checker, before: bool = False
 ) -> tuple[list[tuple[Path, str, str]], list[str]]:
-    """Put the entry back as it was after `record`: rewritten in place, retired (the record
-    retired it), or appended to the file it was in (it was retired since). The state goes
-    through `check` (the same checks as any new entry; errors stop it). Returns the files
+    """Put the entry back as it was after `record` (before=True: as it was before it, e.g. the
+    hand-written version the first recorded change replaced): rewritten in place, retired (that
+    state had no entry), or appended to the file it was in (it was retired since). The state
+    goes through `check` (the same checks as any new entry; errors stop it). Returns the files
     written (path, before, after) and the check's errors (then nothing was written)."""
     from knowledge.faq import load_faq
     from knowledge.faq_store import append_entries, entry_mapping, replace_entry, target_path
 
+    state = record.before if before else record.after
+    when = f"{'before' if before else 'after'} change #{record.seq}"
     current = {e.faq_id: e for e in load_faq(faq_dir)}
     now: FaqEntry | None = current.get(record.faq_id)
-    if record.after is None:
+    if state is None:
         if now is None:
             return [], [f"'{record.faq_id}' is retired already"]
         return [replace_entry(faq_dir, record.faq_id, None)], []
-    if now is not None and entry_mapping(now) == record.after:
-        return [], [f"'{record.faq_id}' is already as it was after change #{record.seq}"]
-    candidate = Candidate(dict(record.after), f"change #{record.seq} of {record.faq_id}")
+    if now is not None and entry_mapping(now) == state:
+        return [], [f"'{record.faq_id}' is already as it was {when}"]
+    candidate = Candidate(dict(state), f"{record.faq_id} as it was {when}")
     report = check(candidate, record.faq_id if now is not None else None)
     if report.errors:
         return [], list(report.errors)

@@ -102,8 +102,11 @@ def _label(ids: list[str]) -> str:
     return shown + (f" (+{len(ids) - 3})" if len(ids) > 3 else "")
 
 
-def revert(desk: KnowledgeDesk, faq_id: str, seq: int, allow_similar: bool, by: str) -> Outcome:
-    """The entry as it was after change #seq of its history (the same checks as an edit)."""
+def revert(
+    desk: KnowledgeDesk, faq_id: str, seq: int, allow_similar: bool, by: str, before: bool = False
+) -> Outcome:
+    """The entry as it was after change #seq of its history (before: as it was before that
+    change), through the same checks as an edit."""
     from knowledge import faq_history
     from knowledge.faq_checks import CheckReport, check_new_entries
     from knowledge.faq_import import Candidate
@@ -125,13 +128,16 @@ def revert(desk: KnowledgeDesk, faq_id: str, seq: int, allow_similar: bool, by: 
         )  # fmt: skip
 
     with desk._publishing:
-        written, errors = faq_history.revert_entry(desk._faq_dir(), record, check)
+        written, errors = faq_history.revert_entry(desk._faq_dir(), record, check, before)
         if errors:
             return Outcome(errors=errors, faq_id=faq_id)
         outcome = Outcome(faq_id=faq_id)
-        (path, before, after), *_ = written
-        lines = [f"reverted FAQ `{faq_id}` to its state after change #{seq}"]
-        return desk._go_live(outcome, f"revert to #{seq}", lines, by, (path.name, before, after))
+        (path, text_before, text_after), *_ = written
+        when = "before" if before else "after"
+        lines = [f"reverted FAQ `{faq_id}` to its state {when} change #{seq}"]
+        action = f"revert to {'before ' if before else ''}#{seq}"
+        change = (path.name, text_before, text_after)
+        return desk._go_live(outcome, action, lines, by, change)
 
 
 def history(faq_id: str) -> list[Any]:

@@ -4,9 +4,9 @@ Pages: /admin/faq/sheet (download and upload), /admin/faq/export.xlsx|.csv (anyo
 POST /admin/faq/import (editors; multipart: csrf, action=check|import, allow_similar, file),
 /admin/faq/history?id= and POST /admin/faq/revert (editors). JSON: POST /admin/api/faq/import
 (multipart, header X-CSRF-Token), GET /admin/api/faq/history?id=, POST /admin/api/faq/revert
-{"faq_id", "seq"}, GET /admin/api/versions. The guard in routes.py lets nothing through without
-a session; an upload streams past the gateway's small body limit, so its CSRF field is checked
-here, before anything is read into a check.
+{"faq_id", "seq", "before"?}, GET /admin/api/versions. The guard in routes.py lets nothing
+through without a session; an upload streams past the gateway's small body limit, so its CSRF
+field is checked here, before anything is read into a check.
 """
 
 from __future__ import annotations
@@ -181,15 +181,17 @@ async def _revert(request: web.Request, body: dict[str, str]) -> tuple[Outcome, 
     faq_id = body.get("faq_id", "").strip()[:64]
     seq = int(body["seq"]) if str(body.get("seq", "")).isdigit() else 0
     allow_similar = body.get("allow_similar") in ("on", "true", "1")
+    before = body.get("before") in ("on", "true", "1")
     desk, name = request.app[DESK], request[SESSION].user.name
-    outcome = await asyncio.to_thread(sheet.revert, desk, faq_id, seq, allow_similar, name)
-    await _record(request, outcome, f"revert to #{seq}")
+    outcome = await asyncio.to_thread(sheet.revert, desk, faq_id, seq, allow_similar, name, before)
+    await _record(request, outcome, f"revert to {'before ' if before else ''}#{seq}")
     return outcome, 200 if outcome.ok else 422
 
 
 async def _revert_page(request: web.Request) -> web.Response:
     posted = await request.post()
-    body = {key: str(posted.get(key, "")) for key in ("faq_id", "seq", "allow_similar")}
+    keys = ("faq_id", "seq", "allow_similar", "before")
+    body = {key: str(posted.get(key, "")) for key in keys}
     outcome, status = await _revert(request, body)
     if status == 403:
         return _page_error(request, 403, "viewer_only")

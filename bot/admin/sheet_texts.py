@@ -78,6 +78,11 @@ SHEET_TEXTS: dict[str, dict[Language, str]] = {
     "history_now": {"id": "terbaru", "en": "latest"},
     "history_questions": {"id": "pertanyaan", "en": "questions"},
     "revert_to": {"id": "Kembalikan ke #{seq}", "en": "Revert to #{seq}"},
+    "history_before": {"id": "Sebelum #{seq}", "en": "Before #{seq}"},
+    "revert_before": {
+        "id": "Kembalikan ke versi sebelum #{seq}",
+        "en": "Revert to the version before #{seq}",
+    },
     "reverted": {
         "id": "Entri {faq_id} dikembalikan; Duta sudah memakainya.",
         "en": "Entry {faq_id} reverted; Duta answers with it now.",

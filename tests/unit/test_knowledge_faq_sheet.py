@@ -191,6 +191,11 @@ def test_an_edited_cell_changes_that_entry_and_its_history_allows_a_revert(
     before = snapshot(knowledge)
     code, _out, err = run_cli("faq", "revert", faq_id, str(record.seq))
     assert code == 2 and "already as it was" in err and snapshot(knowledge) == before
+    # And back to the version before the first recorded change: the hand-written one.
+    code, out, err = run_cli("faq", "revert", faq_id, str(record.seq), "--before")
+    assert code == 0 and f"to before change #{record.seq}" in out, err
+    back = next(e for e in load_faq(knowledge / "faq") if e.faq_id == faq_id)
+    assert entry_mapping(back) == entry_mapping(original)
 
 
 def test_a_retired_entry_comes_back_with_a_revert(knowledge: Path) -> None:
