@@ -43,3 +43,36 @@ from knowledge.language import detect_language
 )
 def test_detect_language(text: str, expected: str | None) -> None:
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The word lists tie (or find nothing); lingua is clearly surer of one language.
+        ("Snooze alarms", "en"),
+        ("Tunjukkan Breaking Bad", "id"),
+        ("oh wait, sorry, I'm Indian, not Singaporean", "en"),
+        # A close tie stays None (lingua: 0.59 English): the hint or the previous turn decides.
+        ("Can Cambodians visit Indonesia visa-free?", None),
+        # One word that may carry evidence is ambiguous by nature: never sent to lingua.
+        ("visa", None),
+        ("menu", None),
+        ("Malaysia", None),
+        ("ICDD 2021", None),
+        ("ok ICDD", None),
+        ("Bali Jakarta", None),
+    ],
+)
+def test_ties_go_to_lingua_only_when_it_is_clearly_sure(text: str, expected: str | None) -> None:
+    assert detect_language(text) == expected
+
+
+def test_lingua_is_loaded_only_on_a_tie() -> None:
+    from knowledge import language
+
+    language._lingua.cache_clear()
+    for text in ("ok", "ICDD", "visa", "hello there", "kapan ICDD diadakan?"):
+        language.detect_language(text)
+    assert language._lingua.cache_info().currsize == 0
+    assert language.detect_language("Snooze alarms") == "en"
+    assert language._lingua.cache_info().currsize == 1
