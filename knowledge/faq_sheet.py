@@ -39,6 +39,9 @@ COLUMNS = (
 MAX_SHEET_BYTES = 5 * 1024 * 1024  # far above the whole FAQ (about 0.2 MB); a bound on uploads
 _KEBAB_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DATE_COLUMNS = ("source_date", "source_accessed", "as_of")
+# A spreadsheet runs a CSV cell starting with one of these as a formula: the export writes such a
+# cell with a leading apostrophe (shown, never run), which the import takes off again.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Where a check's message names an entry's field, the sheet's column that holds it.
 FIELD_COLUMNS = {
     "questions.id": "question_id",
@@ -105,8 +108,18 @@ def export_csv(entries: Iterable[FaqEntry]) -> bytes:
     writer.writerow(COLUMNS)
     for entry in entries:
         row = entry_row(entry)
-        writer.writerow([row[column] for column in COLUMNS])
+        writer.writerow([_guarded(row[column]) for column in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _guarded(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _unguarded(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
 
 
 def export_xlsx(entries: Iterable[FaqEntry]) -> bytes:
@@ -167,7 +180,7 @@ def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
-        rows.extend(reader)
+        rows.extend([_unguarded(cell) for cell in record] for record in reader)
     except csv.Error as exc:
         # Each record is one spreadsheet row (a blank line too), the header being row 1.
         raise ImportFormatError(
@@ -183,7 +196,7 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise ImportFormatError([f"{path}: not an .xlsx workbook ({exc})"]) from exc
     try:
         sheet = book.worksheets[0]

@@ -78,7 +78,9 @@ def test_export_then_import_unchanged_changes_nothing(
     assert not [c.problems for c in read_sheet(sheet) if c.problems]
 
 
-def test_csv_has_a_bom_and_indonesian_text_and_xlsx_cells_are_text(knowledge: Path) -> None:
+def test_csv_has_a_bom_and_indonesian_text_and_xlsx_cells_are_text(
+    knowledge: Path, tmp_path: Path
+) -> None:
     entries = load_faq(knowledge / "faq")
     data = export_csv(entries)
     assert data.startswith(b"\xef\xbb\xbf" + ",".join(COLUMNS).encode())
@@ -86,6 +88,13 @@ def test_csv_has_a_bom_and_indonesian_text_and_xlsx_cells_are_text(knowledge: Pa
     tricky = entries[0]
     answers = {"id": "=1+1 bukan rumus", "en": "=1+1 is not a formula"}
     tricky = type(tricky)(**{**tricky.__dict__, "answers": answers, "as_of": "2026-12-01"})
+    # In CSV such a cell is written with an apostrophe (shown, never run) and read back without.
+    guarded = export_csv([tricky]).decode("utf-8-sig")
+    assert "'=1+1 is not a formula" in guarded
+    sheet = tmp_path / "tricky.csv"
+    sheet.write_text(guarded, encoding="utf-8")
+    [candidate] = read_sheet(sheet)
+    assert candidate.raw["answers"]["en"] == "=1+1 is not a formula"
     book = load_workbook(io.BytesIO(export_xlsx([tricky])))
     row = [cell for cell in book.active[2]]
     assert all(cell.data_type == "s" for cell in row if cell.value is not None)
