@@ -363,8 +363,9 @@ def labelled_versions(index_root: Path) -> list[VersionLabel]:
             VersionLabel(
                 version.name,
                 str(manifest.get("created", "")),
-                str(build.get("by") or "?"),
-                str(build.get("command") or "?"),
+                # Versions from `knowledge build` (make setup) carry no label of their own.
+                str(build.get("by") or "unknown"),
+                str(build.get("command") or "python -m knowledge build"),
                 changes,
                 current is not None and version.resolve() == current,
             )
