@@ -114,7 +114,8 @@ clean:
 # --- Retraining (docs/faq-import.md) -------------------------------------------------------------
 # New or changed FAQ, documents or events live without a restart: the index is updated
 # incrementally, Rasa is retrained only when config.yml, domain.yml or training_data/ changed,
-# and a running stack reloads (needs the stack's DUTA_ADMIN_TOKEN and RASA_TOKEN, e.g. in .env).
+# and a running stack reloads (its tokens: from .env, else from var/stack.env, which `make run`
+# writes for its run; several action servers: DUTA_ACTION_SERVERS).
 # `make retrain ROLLBACK=1` serves the previous index version again.
 .PHONY: retrain
 retrain: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model
