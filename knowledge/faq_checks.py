@@ -130,6 +130,12 @@ def parse_candidates(
         if candidate.problems:  # a sheet's cells: told as they are, the row goes no further
             report.errors.extend(candidate.problems)
             continue
+        known = (current or {}).get(raw.get("id")) if isinstance(raw, dict) else None
+        if known is not None and candidate.columns is not None:
+            from knowledge.faq_sheet import keep_absent_columns
+
+            raw = dict(raw)
+            keep_absent_columns(raw, candidate, entry_mapping(known))
         if isinstance(raw, dict):
             missing = _missing_languages(raw, where)
             if missing:

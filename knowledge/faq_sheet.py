@@ -322,6 +322,32 @@ def read_sheet(path: Path, data: bytes | None = None) -> list[Candidate]:
     return candidates
 
 
+# Where each column's value sits in an entry mapping (the knowledge/faq/*.yml shape).
+_COLUMN_PATHS = {
+    "source_url": ("source", "url"),
+    "source_publisher": ("source", "publisher"),
+    "source_date": ("source", "date"),
+    "source_accessed": ("source", "accessed"),
+    "as_of": ("as_of",),
+    "volatile": ("volatile",),
+    "tags": ("tags",),
+    "document": ("source", "document"),
+}
+
+
+def keep_absent_columns(raw: dict[str, Any], candidate: Candidate, old: dict[str, Any]) -> None:
+    """An update from a sheet without some optional columns (the template has fewer than an
+    export): the entry keeps its values for those, rather than losing them."""
+    present = {column.split("(")[-1].rstrip(")") for column in (candidate.columns or {}).values()}
+    for column, path in _COLUMN_PATHS.items():
+        if column in present:
+            continue
+        source, target = old, raw
+        for key in path[:-1]:
+            source, target = source.get(key) or {}, target.setdefault(key, {})
+        target[path[-1]] = source.get(path[-1])
+
+
 def name_cell(message: str, candidate: Candidate) -> str:
     """A check's message about a sheet row, with the column it is about and that column's
     header for the entry's field name: "faq.csv row 5, column E (answer_en): answer_en is..."."""

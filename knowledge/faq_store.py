@@ -169,14 +169,14 @@ def apply_entries(
     files = sorted([*faq_dir.glob("*.yml"), *faq_dir.glob("*.yaml")])
     before = {p: p.read_text(encoding="utf-8") for p in files if not p.name.startswith(".")}
     texts = dict(before)
+    # Each entry's file, so only that file is searched for it (a whole sheet changes many).
+    home = {e.faq_id: faq_dir / Path(e.origin.split(" entry ")[0]).name for e in load_faq(faq_dir)}
     for entry in changed:
-        for path in sorted(texts):
-            after = replaced_text(texts[path], entry.faq_id, entry)
-            if after is not None:
-                texts[path] = after
-                break
-        else:
+        path = home.get(entry.faq_id)
+        after = replaced_text(texts[path], entry.faq_id, entry) if path in texts else None
+        if path is None or after is None:
             raise KnowledgeInputError(f"no FAQ entry with the id '{entry.faq_id}'")
+        texts[path] = after
     if added:
         path = target_path(faq_dir, target)
         start = texts.get(path) or before.get(path) or NEW_FILE_HEADER.format(name=path.name)

@@ -9,6 +9,7 @@ its history records and a revert puts back."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import shutil
@@ -20,7 +21,15 @@ from openpyxl import load_workbook
 from knowledge import faq_cli, faq_history
 from knowledge.cli import main
 from knowledge.faq import load_faq
-from knowledge.faq_sheet import COLUMNS, column_letter, export_csv, export_xlsx, read_sheet
+from knowledge.faq_import import REQUIRED_COLUMNS
+from knowledge.faq_sheet import (
+    COLUMNS,
+    column_letter,
+    entry_row,
+    export_csv,
+    export_xlsx,
+    read_sheet,
+)
 from knowledge.faq_store import entry_mapping
 from knowledge.retrain import DEFAULT_KEEP, RetrainOptions, labelled_versions, retrain, versions
 from knowledge.stack_client import StackTarget
@@ -287,3 +296,25 @@ def test_thirty_labelled_versions_are_kept(tmp_path: Path, monkeypatch: pytest.M
     last = DEFAULT_KEEP + 2
     assert newest.changes == [f"added FAQ `run-{last}`", f"removed FAQ `run-{last - 1}`"]
     assert labels[0].changes == ["(oldest kept)"]
+
+
+def test_an_update_without_some_columns_keeps_those_values(knowledge: Path, tmp_path: Path) -> None:
+    """A sheet made from the template (fewer columns than an export) updates what it has and
+    leaves the entry's other fields as they are, rather than emptying them."""
+    entry = next(
+        e for e in load_faq(knowledge / "faq") if e.source.accessed and e.document and e.tags
+    )
+    row = {k: v for k, v in entry_row(entry).items() if k in REQUIRED_COLUMNS}
+    row["answer_en"] += " (EDITED)"
+    sheet = tmp_path / "few.csv"
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(list(row))
+    writer.writerow(list(row.values()))
+    sheet.write_text(out.getvalue(), encoding="utf-8")
+    code, out_text, err = run_cli("faq", "import", "--update", str(sheet))
+    assert code == 0 and "0 new, 1 changed" in out_text, err
+    after = next(e for e in load_faq(knowledge / "faq") if e.faq_id == entry.faq_id)
+    expected = entry_mapping(entry)
+    expected["answers"]["en"] += " (EDITED)"
+    assert entry_mapping(after) == expected
