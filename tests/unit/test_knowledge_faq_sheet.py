@@ -318,3 +318,31 @@ def test_an_update_without_some_columns_keeps_those_values(knowledge: Path, tmp_
     expected = entry_mapping(entry)
     expected["answers"]["en"] += " (EDITED)"
     assert entry_mapping(after) == expected
+
+
+def test_files_written_together_are_all_put_back_when_one_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that changes two files: a failure renaming the second puts the first back, so
+    the folder never holds half an import."""
+    import os as os_module
+
+    from knowledge import atomic
+
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text("old a\n", encoding="utf-8")
+    second.write_text("old b\n", encoding="utf-8")
+    real_replace = os_module.replace
+
+    def failing_replace(src: str, dst: str | Path) -> None:
+        if Path(dst) == second:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        atomic.write_texts_atomic({first: "new a\n", second: "new b\n"})
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    assert first.read_text(encoding="utf-8") == "old a\n"
+    assert second.read_text(encoding="utf-8") == "old b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yml", "b.yml"]  # no temp left
