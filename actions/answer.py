@@ -233,7 +233,8 @@ async def search_in_context(
 
 # An entry leads the next record by this much when it answers the question itself, not only its
 # topic: "do Indonesians need a visa for Japan?" leads; "visa" or "acara apa aja" ties several
-# entries. Picked on dev sets (docs/benchmarks.md, "Entries before flows").
+# entries. Picked on dev sets: bench/entry_lead.py and the dev conversations (docs/benchmarks.md,
+# "Entries before flows").
 ENTRY_LEAD = 0.05
 
 
@@ -327,31 +328,19 @@ class ActionAnswerFromKnowledge(Action):
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
-        if best_hit(result) is None and not out_of_scope:
-            result = await place_free_answer(tracker, query, language) or result
         if best_hit(result) is None:
             decline(dispatcher, result, language, out_of_scope)
+            if not out_of_scope:
+                # Who to ask there, when the question names a place ("paspor anak sy dicopet di
+                # amsterdam" declined is still someone in Amsterdam who needs KBRI Den Haag).
+                found = await missions.resolve(message.get("text"))
+                if found is not None:
+                    missions.utter_card(dispatcher, found, language)
             return []
         await utter_answer(
             dispatcher, tracker, result, language, follow_up_buttons(intent, topic, language)
         )
         return []
-
-
-async def place_free_answer(tracker: Tracker, query: str | None, language: str) -> Any | None:
-    """An entry about contacting a mission for a question that names a place: "paspor hilang di
-    Tokyo" is the lost-passport entry with Tokyo's mission card. The place is no word the entry
-    must hold (the card answers it), so the question is searched without it."""
-    if not query or query.startswith("/"):
-        return None
-    stripped = await missions.without_places(query)
-    if not stripped:
-        return None
-    result = await search_in_context(tracker, stripped, language)
-    hit = best_hit(result)
-    if hit is None or missions.CARD_TAG not in (getattr(hit, "extra", None) or {}).get("tags", []):
-        return None
-    return result
 
 
 class ActionHandoff(Action):

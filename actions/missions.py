@@ -121,15 +121,6 @@ async def resolve(text: str | None, home: str | None = None) -> Any:
     return found
 
 
-async def without_places(text: str) -> str | None:
-    """`text` without the places it names; None when it names none or the directory is not
-    loaded."""
-    missions = await asyncio.to_thread(directory)
-    if missions is None:
-        return None
-    return await asyncio.to_thread(missions.gazetteer.without_places, text)
-
-
 def home_mission(tracker: Tracker) -> str | None:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     home = metadata.get("mission")

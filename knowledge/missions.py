@@ -375,15 +375,6 @@ class Gazetteer:
             return places
         return [self.names[name] for name in _near_misses(tokens, self.fuzzy_names)]
 
-    def without_places(self, text: str) -> str | None:
-        """The text (folded) without the places it names by their exact names, or None when it
-        names none: "paspor hilang di Tokyo" -> "paspor hilang di"."""
-        folded = f" {_fold(text)} "
-        for place in self.mentions(text):
-            folded = folded.replace(f" {place.name} ", " ")
-        stripped = " ".join(folded.split())
-        return stripped if stripped != _fold(text) else None
-
     def _allowed(self, piece: str, place: Place, capitalised: set[str], before: str) -> bool:
         """Whether a name in the text is meant as that place. Countries, regions and missions'
         cities are what people ask about; any of the world's 30,000 towns may also be a word
