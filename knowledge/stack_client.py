@@ -45,6 +45,10 @@ class StackTarget:
         one, not a load balancer, which would reach only one), else ACTION_SERVER_URL (one, or
         several comma separated). Several Rasa servers: RASA_URL, comma separated."""
         wired = read_stack_file()
+        named = os.environ.get("DUTA_ACTION_SERVERS", "") or os.environ.get("ACTION_SERVER_URL", "")
+        running = wired.get("DUTA_ACTION_SERVERS") or wired.get("ACTION_SERVER_URL", "")
+        if named.strip() and running and _urls(named) != _urls(running):
+            wired = {}  # the environment names another stack: make run's tokens are not its
 
         def value(name: str) -> str:
             return os.environ.get(name, "").strip() or wired.get(name, "")

@@ -37,8 +37,15 @@ def test_make_run_makes_an_admin_token_and_writes_the_stack_file_private(
     assert target.rasa_token == env["RASA_TOKEN"]
     assert target.action_urls == ["http://127.0.0.1:5999"]
     # The environment wins over the file (a stack started with .env's tokens).
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:5999")  # .env naming this stack
+    assert StackTarget.from_env().rasa_token == env["RASA_TOKEN"]
     monkeypatch.setenv("DUTA_ADMIN_TOKEN", "from-env")
     assert StackTarget.from_env().admin_token == "from-env"
+    # An environment naming another stack takes nothing from this one's file.
+    monkeypatch.delenv("DUTA_ADMIN_TOKEN")
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:6111")
+    other = StackTarget.from_env()
+    assert other.admin_token is None and other.action_urls == ["http://127.0.0.1:6111"]
 
 
 def test_every_listed_action_server_is_reloaded(monkeypatch: pytest.MonkeyPatch) -> None:
