@@ -249,7 +249,9 @@
     close: "M6 6l12 12M18 6L6 18",
     send: "M4 12l16-8-6 16-2.5-6.5z",
     reset: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
-    trash: "M4 7h16M10 11v6M14 11v6M9 7V4h6v3M6 7l1 13h10l1-13"
+    trash: "M4 7h16M10 11v6M14 11v6M9 7V4h6v3M6 7l1 13h10l1-13",
+    // Drawn, not an emoji: systems without an emoji font would show empty boxes.
+    thumb: "M3 10h4v11H3zM7 10l4-8c1.5 0 3 1 3 3v4h5a2 2 0 0 1 2 2.3l-1.3 7.7a2 2 0 0 1-2 1.7H7"
   };
 
   function icon(name) {
@@ -371,7 +373,9 @@
     ".chip:hover{background:#eef2f6}",
     ".rate{display:flex;gap:6px;align-items:center;font-size:13px}.rate button{background:#fff;",
     "border:1px solid #8c959f;border-radius:8px;min-width:40px;min-height:32px}",
-    ".rate [aria-pressed=true]{border:2px solid %LINK%}",
+    ".rate [aria-pressed=true]{border:2px solid %LINK%;color:%LINK%}",
+    ".rate svg{width:18px;height:18px;display:block;margin:auto}",
+    ".rate button+button svg{transform:rotate(180deg)}",
     ".dots{display:inline-flex;gap:4px;padding:4px 0}",
     ".dots i{width:7px;height:7px;border-radius:50%;background:#57606a;",
     "animation:duta-b 1.2s infinite ease-in-out}",
@@ -613,9 +617,8 @@
     ["up", "down"].forEach(function (vote) {
       row.appendChild(h("button", {
         type: "button", "aria-pressed": String(item.vote === vote), "aria-label": t(vote, item.lang),
-        title: t(vote, item.lang), text: vote === "up" ? "\uD83D\uDC4D" : "\uD83D\uDC4E",
-        on: { click: function () { rate(item, vote, row); } }
-      }));
+        title: t(vote, item.lang), on: { click: function () { rate(item, vote, row); } }
+      }, [icon("thumb")]));
     });
     row.appendChild(h("span", { text: item.rated || "" }));
     return row;

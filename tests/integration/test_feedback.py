@@ -21,7 +21,7 @@ from bot.i18n import text
 from .conftest import RunningStack
 from .telegram_fake import TelegramTestApi, TelegramUser, count_at_least
 from .test_console import add_account
-from .test_widget_support import Widget, chromium
+from .test_widget_support import ARTIFACTS, Widget, chromium
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,8 @@ def test_thumbs_down_in_the_widget_reaches_the_console_queue(
         thanks = text("rating_thanks_down", "id")
         rate.get_by_text(thanks).wait_for(timeout=15_000)
         assert down.get_attribute("aria-pressed") == "true"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # docs/img has copies
+        widget.panel.screenshot(path=str(ARTIFACTS / "widget-thumbs.png"))
         assert rated_down(running_stack, question) == [("api", None)]
         # The same thumb again changes nothing; the vote survives a reload of the page.
         widget.page.locator("duta-widget li.rate").last.get_by_role(
@@ -88,6 +90,7 @@ def test_thumbs_down_in_the_widget_reaches_the_console_queue(
         group = console.locator("section.group", has_text=question).first
         group.wait_for(timeout=120_000)
         assert "rated unhelpful: 1" in group.inner_text()
+        group.screenshot(path=str(ARTIFACTS / "console-rated.png"))
         assert "ICDD" in group.locator("li.rated").first.inner_text()
 
 
