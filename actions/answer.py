@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -243,12 +244,19 @@ def lead_of(result: Any) -> float:
     return float(signals.get("confidence", 0.0)) - float(signals.get("runner_up", 0.0))
 
 
-def leading_entry(result: Any) -> Any | None:
+def leading_entry(result: Any, flows_own: Collection[str] | None = None) -> Any | None:
     """The FAQ entry that answers the question itself, or None. Such an entry is the answer
     whatever flow the NLU picked (the visa form, the events list, the handoff): staff wrote it
-    for this question, and a flow keeps the questions no entry answers."""
+    for this question, and a flow keeps the questions no entry answers.
+
+    `flows_own`: the entries the flow itself answers from once it knows the case (the visa form
+    quotes them); one of those is the answer only when it leads the next record by ENTRY_LEAD,
+    another answerable entry always. Without it (None), every entry must lead."""
     hit = best_hit(result)
-    if hit is None or hit.kind != "faq" or lead_of(result) < ENTRY_LEAD:
+    if hit is None or hit.kind != "faq":
+        return None
+    needs_lead = flows_own is None or hit.faq_id in flows_own
+    if needs_lead and lead_of(result) < ENTRY_LEAD:
         return None
     return hit
 
@@ -359,7 +367,8 @@ class ActionHandoff(Action):
         result = None
         if text and not text.startswith("/"):
             result = await search_in_context(tracker, text, language)
-        if leading_entry(result) is None:
+        # The handoff text is built from no entry: any entry that answers is the answer.
+        if leading_entry(result, flows_own=()) is None:
             dispatcher.utter_message(response="utter_handoff")
         else:
             await utter_answer(dispatcher, tracker, result, language)

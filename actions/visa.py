@@ -158,7 +158,7 @@ class ActionVisaEntry(Action):
         # A precise question needs no lead over the other visa entries: the form would only ask
         # for what the question already narrows down.
         visa_fact = hit is not None and is_precise(text) and (hit.faq_id or "").startswith("visa-")
-        if leading_entry(result) is None and not visa_fact:
+        if leading_entry(result, FORM_ENTRIES) is None and not visa_fact:
             return [SlotSet("visa_precise", False)]
         await utter_answer(dispatcher, tracker, result, language)
         return [SlotSet("visa_precise", True)]
@@ -176,6 +176,16 @@ def answer_plan(
         return "visa_intro_tourism_other", ["visa-foreign-visitor-options"]
     # The content has dated facts for tourist visits only: no guessing about other visas.
     return "visa_other_purpose", ["visa-official-evisa-site"]
+
+
+# The entries the form's answers quote: a question they answer is the form's to ask about first.
+FORM_ENTRIES = frozenset(
+    faq_id
+    for direction in VALUES["visa_direction"]
+    for purpose in VALUES["visa_purpose"]
+    for nationality in VALUES["visa_nationality"]
+    for faq_id in answer_plan(direction, purpose, nationality)[1]
+)
 
 
 def utter_visa_case(

@@ -67,9 +67,7 @@ async def test_precise_question_is_answered_from_the_visa_faq(install: Any) -> N
     assert kb.calls == [("how much is the e-VOA?", 5, "en")]
 
 
-@pytest.mark.parametrize(
-    "kb", [FakeKB([faq_hit()]), FakeKB([voa_hit()], answerable=False), FakeKB([], error=True)]
-)
+@pytest.mark.parametrize("kb", [FakeKB([voa_hit()], answerable=False), FakeKB([], error=True)])
 async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB) -> None:
     install(kb)
     dispatcher, events = await entry("berapa biaya visa?", "id")
@@ -77,11 +75,21 @@ async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB)
     assert dispatcher.messages == []
 
 
+def form_entry_hit() -> SimpleNamespace:
+    return SimpleNamespace(**{**vars(voa_hit()), "faq_id": "visa-foreign-visitor-options"})
+
+
 async def test_a_general_question_no_entry_leads_goes_to_the_form(install: Any) -> None:
-    # "visa" alone: the best entry only ties the others (a lead under ENTRY_LEAD).
-    install(FakeKB([voa_hit()], lead=ENTRY_LEAD / 2))
+    # "visa" alone: the best entry is one the form quotes, and only ties the others.
+    install(FakeKB([form_entry_hit()], lead=ENTRY_LEAD / 2))
     dispatcher, events = await entry("mau tanya soal visa", "id")
     assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+
+
+async def test_an_entry_the_form_quotes_answers_when_it_leads(install: Any) -> None:
+    install(FakeKB([form_entry_hit()], lead=ENTRY_LEAD))
+    dispatcher, events = await entry("what visa options are there for tourists?")
+    assert events == [SlotSet("visa_precise", True)] and texts(dispatcher)
 
 
 async def test_a_button_goes_to_the_form_without_searching(install: Any) -> None:
@@ -92,12 +100,10 @@ async def test_a_button_goes_to_the_form_without_searching(install: Any) -> None
 
 
 @pytest.mark.parametrize("hit", [voa_hit(), faq_hit()])
-async def test_an_entry_that_answers_the_question_itself_beats_the_form(
-    install: Any, hit: Any
-) -> None:
-    """Any entry (one staff added, not only the visa FAQs) that leads the others is the answer:
+async def test_an_entry_the_form_does_not_quote_beats_the_form(install: Any, hit: Any) -> None:
+    """Any other answerable entry (one staff added, a visa fee) is the answer, leading or not:
     the form would hide it (issue 22, point 4)."""
-    install(FakeKB([hit], lead=ENTRY_LEAD))
+    install(FakeKB([hit], lead=0.0))
     dispatcher, events = await entry("Do Indonesians need a visa for Japan?")
     assert events == [SlotSet("visa_precise", True)]
     assert texts(dispatcher) == [hit.answers["en"]]
