@@ -115,6 +115,18 @@ class RasaClient:
             "DELETE", "forget", lambda base: base / "webhooks" / "duta" / "conversations" / sender
         )
 
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """One conversation as Rasa keeps it (its HTTP API, behind the token): the staff console's
+        test chat reads the intent and the actions of a turn from it."""
+        answer = await self._rasa_round_robin(
+            "GET",
+            "tracker",
+            lambda base: self._rasa_api(base, "conversations", sender, "tracker"),
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("events"), list):
+            raise UpstreamBadResponse("rasa", "tracker", "expected a tracker with events")
+        return answer
+
     async def purge(self, older_than_days: float) -> dict[str, Any]:
         """Erase the conversations whose last message is older than the given number of days."""
         payload = {"older_than_days": older_than_days}
