@@ -94,8 +94,10 @@ def create_console(
     routes.add_get("/api/changes", _api_changes)
     routes.add_post("/api/changes/undo", _api_undo)
     from bot.admin.sheet_routes import add_sheet_routes  # it builds on this module
+    from bot.admin.try_routes import add_try_routes
 
     add_sheet_routes(console)
+    add_try_routes(console)
     return console
 
 
@@ -277,6 +279,9 @@ async def _login(request: web.Request) -> web.StreamResponse:
 
 
 async def _logout(request: web.Request) -> web.StreamResponse:
+    from bot.admin.try_routes import forget_session_chat
+
+    await forget_session_chat(request)  # the session's test chat goes with it
     await asyncio.to_thread(request.app[STORE].end_session, request.cookies[SESSION_COOKIE])
     response = _redirect(f"{PREFIX}/login")
     response.del_cookie(SESSION_COOKIE, path=f"{PREFIX}/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.admin.sheet_texts import SHEET_TEXTS
+from bot.admin.try_texts import TRY_TEXTS
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, from_accept_language
 
 TEXTS: dict[str, dict[Language, str]] = {
@@ -179,6 +180,8 @@ TEXTS: dict[str, dict[Language, str]] = {
 
 # The spreadsheet, entry history and versions pages keep their words in their own table.
 TEXTS.update(SHEET_TEXTS)
+# The test chat's page, paths and reasons (bot/admin/try_chat.py).
+TEXTS.update(TRY_TEXTS)
 
 
 def t(key: str, language: Language, **params: object) -> str:
