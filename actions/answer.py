@@ -331,6 +331,12 @@ class ActionAnswerFromKnowledge(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         message = tracker.latest_message or {}
+        if missions.asked_where(tracker):
+            # "Osaka" after "which city or country are you in?": that place's mission.
+            found = await missions.resolve(message.get("text"))
+            if found is not None:
+                missions.utter_card(dispatcher, found, language)
+                return []
         intent = (message.get("intent") or {}).get("name")
         topic = next(tracker.get_latest_entity_values("topic"), None)
         query = search_query(message.get("text"), intent, topic, language)

@@ -121,6 +121,21 @@ async def resolve(text: str | None, home: str | None = None) -> Any:
     return found
 
 
+def asked_where(tracker: Tracker) -> bool:
+    """Whether Duta's last words before this message were "which city or country are you in?"
+    (after an emergency or a mission question without a place)."""
+    question = {say("mission_where_are_you", language) for language in ("id", "en")}
+    seen_current = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_current:
+                return False
+            seen_current = True
+        elif seen_current and event.get("event") == "bot" and event.get("text"):
+            return event["text"] in question
+    return False
+
+
 def home_mission(tracker: Tracker) -> str | None:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     home = metadata.get("mission")

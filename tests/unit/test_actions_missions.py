@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import missions
 from actions.answer import ActionAnswerFromKnowledge
-from actions.missions import ActionEmergency, ActionMissionCard, directory
+from actions.missions import ActionEmergency, ActionMissionCard, asked_where, directory
+from actions.texts import say
 from knowledge.paths import PROJECT_ROOT
 from tests.unit.test_actions_answer import FakeKB, faq_hit
 from tests.unit.test_actions_support import duta, make_tracker, texts
@@ -178,3 +179,38 @@ async def test_a_declined_question_without_a_place_gets_no_card(install: Any) ->
     tracker = make_tracker("paspor saya hilang, gimana?", "ask_passport", slots={"language": "id"})
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
     assert len(texts(dispatcher)) == 1 and duta(dispatcher)["fallback"] is True
+
+
+def after_where_are_you(text: str, question_language: str = "en") -> Any:
+    """A tracker whose last bot words asked where the user is, then the user's `text`."""
+    tracker = make_tracker(text, "inform", slots={"language": "en"})
+    tracker.events = [
+        {"event": "user", "text": "help, I was robbed"},
+        {"event": "bot", "text": "If a life is in danger, call the local emergency services…"},
+        {"event": "bot", "text": say("mission_where_are_you", question_language)},
+        {"event": "user", "text": text},
+    ]
+    return tracker
+
+
+async def test_a_place_named_after_where_are_you_gets_its_card(install: Any) -> None:
+    kb = install(FakeKB([faq_hit()], answerable=False))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, after_where_are_you("Osaka"), {})
+    [card] = texts(dispatcher)
+    assert card.startswith("The Indonesian mission for Osaka: Consulate General") and kb.calls == []
+
+
+async def test_skipping_where_are_you_is_answered_as_usual(install: Any) -> None:
+    install(FakeKB([faq_hit()]))
+    dispatcher = CollectingDispatcher()
+    tracker = after_where_are_you("never mind, when was ICDD?")
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert texts(dispatcher) == ["ICDD was held on 16 November 2021."]
+
+
+def test_only_the_last_words_before_the_message_count() -> None:
+    tracker = after_where_are_you("Osaka")
+    assert asked_where(tracker)
+    tracker.events.insert(3, {"event": "bot", "text": "Sure, I'll answer in English."})
+    assert not asked_where(tracker)
