@@ -379,3 +379,38 @@ class ActionHandoff(Action):
         else:
             await utter_answer(dispatcher, tracker, result, language)
         return []
+
+
+def last_answered_record(tracker: Tracker) -> str | None:
+    """The record (`doc_id`) of Duta's latest knowledge answer in the conversation, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and (doc_id := duta_meta_of(event).get("doc_id")):
+            return str(doc_id)
+    return None
+
+
+class ActionHelp(Action):
+    """The menu, unless the message leans on what was just answered ("biayanya brp?" after the
+    e-VOA): the NLU takes some short follow-ups for a request for help. Such a follow-up is
+    answered when, asked together with an earlier question, it finds an answer the conversation
+    has not had yet; "menu" with an earlier question finds only that question's answer again."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+        text = (tracker.latest_message or {}).get("text") or ""
+        earlier = earlier_questions(tracker)[:CONTEXT_QUESTIONS]
+        if earlier and not text.startswith("/") and len(text.split()) <= FOLLOW_UP_MAX_WORDS:
+            results = await search_all([f"{e} {text}" for e in earlier], language)
+            answered = [r for r in results if best_hit(r) is not None]
+            if answered:
+                result = max(answered, key=confidence_of)
+                if best_hit(result).doc_id != last_answered_record(tracker):
+                    await utter_answer(dispatcher, tracker, result, language)
+                    return []
+        dispatcher.utter_message(response="utter_help")
+        return []

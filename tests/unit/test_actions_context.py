@@ -7,8 +7,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import CONTEXT_TURNS, clauses, earlier_questions, search_in_context
+from actions.answer import (
+    CONTEXT_TURNS,
+    ActionHelp,
+    clauses,
+    earlier_questions,
+    search_in_context,
+)
 from tests.unit.test_actions_support import SearchesOneByOne
 
 
@@ -158,3 +165,57 @@ async def test_a_long_message_stands_on_its_own(install: Any) -> None:
     t = tracker(user("what is Safe Travel?"), bot(False), user(message))
     await search_in_context(t, message, "en")
     assert kb.queries == [message]
+
+
+def answered_bot(doc_id: str) -> list[dict[str, Any]]:
+    """A knowledge answer: text, then the duta meta with its record."""
+    custom = {"duta": {"sources": [], "fallback": False, "doc_id": doc_id}}
+    return [
+        {"event": "bot", "text": "…", "data": {}},
+        {"event": "bot", "text": None, "data": {"custom": custom}},
+    ]
+
+
+def fee_hit(doc_id: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        doc_id=doc_id, kind="faq", title="e-VOA", text="…", language="id", source={},
+        faq_id=doc_id.removeprefix("faq:"), answers={"id": "…", "en": f"answer {doc_id}"},
+        extra={},
+    )  # fmt: skip
+
+
+class FollowUpKB(SearchesOneByOne):
+    """The e-VOA question alone answers `faq:visa-evoa-rules`; with "biaya" the fee entry."""
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, strict: bool = False) -> Any:
+        doc_id = "faq:visa-evoa-fee" if "biaya" in query else "faq:visa-evoa-rules"
+        return SimpleNamespace(answerable=True, hits=[fee_hit(doc_id)], signals={"confidence": 1.0})
+
+
+async def help_reply(*events: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    assert await ActionHelp().run(dispatcher, tracker(*events), {}) == []
+    return dispatcher.messages
+
+
+async def test_a_follow_up_taken_for_help_is_answered(install: Any) -> None:
+    install(FollowUpKB())
+    messages = await help_reply(
+        user("e-voa itu apa"), answered_bot("faq:visa-evoa-rules"), user("biayanya brp")
+    )
+    assert messages[0]["text"] == "answer faq:visa-evoa-fee"
+
+
+async def test_menu_after_an_answer_is_the_menu(install: Any) -> None:
+    install(FollowUpKB())
+    messages = await help_reply(
+        user("e-voa itu apa"), answered_bot("faq:visa-evoa-rules"), user("menu")
+    )
+    assert [m.get("response") for m in messages] == ["utter_help"]
+
+
+async def test_help_without_an_answered_question_is_the_menu(install: Any) -> None:
+    kb = install(FollowUpKB())
+    messages = await help_reply(user("halo"), bot(None), user("biayanya brp"))
+    assert [m.get("response") for m in messages] == ["utter_help"]
+    assert kb.__dict__.get("queries") is None  # nothing searched
