@@ -125,7 +125,8 @@ class TryChat:
     turns: list[Turn] = field(default_factory=list)
     dropped: int = 0  # turns no longer shown (MAX_TURNS_SHOWN)
     used: float = field(default_factory=time.monotonic)
-    error: str | None = None  # a text key shown once on the page (after a redirect)
+    # A refused question's text key and its values, shown once on the page (after a redirect).
+    error: tuple[str, dict[str, Any]] | None = None
 
     def add(self, turn: Turn) -> None:
         self.turns.append(turn)

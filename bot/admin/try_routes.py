@@ -132,9 +132,10 @@ async def _erase_all(console: web.Application) -> None:
 async def _try_page(request: web.Request) -> web.Response:
     chat = request.app[TRY_CHATS].get(_key(request))
     error = None
-    if chat is not None and chat.error is not None:
-        error, chat.error = chat.error, None
     language = _language(request)
+    if chat is not None and chat.error is not None:
+        key, params = chat.error
+        error, chat.error = t(key, language, **params), None
     turns = [(turn, turn.path(language)) for turn in chat.turns] if chat else []
     return _render(
         request,
@@ -155,8 +156,8 @@ async def _try_post(request: web.Request) -> web.StreamResponse:
     try:
         await _run_turn(request, payload or typed, hint)
     except Refused as refused:
-        chat = request.app[TRY_CHATS].open(_key(request))
-        chat.error = _message(refused, _language(request))
+        # Said once on the page the redirect leads to, in that page's language.
+        request.app[TRY_CHATS].open(_key(request)).error = (refused.key, refused.params)
     query = f"?chat_lang={hint}" if hint else ""
     return _redirect(f"{PREFIX}/try{query}#latest")
 
@@ -164,10 +165,6 @@ async def _try_post(request: web.Request) -> web.StreamResponse:
 async def _try_new_post(request: web.Request) -> web.StreamResponse:
     await forget_session_chat(request)
     return _redirect(f"{PREFIX}/try")
-
-
-def _message(refused: Refused, language: Language) -> str:
-    return t(refused.key, language, **refused.params)
 
 
 # --- JSON ------------------------------------------------------------------------------------

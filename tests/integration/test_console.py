@@ -32,7 +32,7 @@ import pytest
 from actions.texts import say
 from bot.admin.forms import edit_form
 from knowledge.store import current_version
-from tests.unit.test_console_web import APIS, PAGES
+from tests.unit.test_console_web import APIS, FORM_POSTS, PAGES
 
 from .conftest import RunningStack
 from .test_widget_support import ARTIFACTS, Widget, chromium
@@ -161,8 +161,9 @@ def test_nothing_answers_without_a_session(client: ConsoleClient, accounts: Acco
         assert answer.headers["Location"].startswith("/admin"), path
     for method, path in APIS:
         assert client.request(method, path, body={}).status == 401, (method, path)
-    forged = client.request("POST", "/admin/answer", form={"csrf": "x", "action": "publish"})
-    assert forged.status == 303 and forged.headers["Location"] == "/admin/login"
+    for path in FORM_POSTS:
+        forged = client.request("POST", path, form={"csrf": "x", "action": "publish"})
+        assert forged.status == 303 and forged.headers["Location"] == "/admin/login", path
 
 
 def test_console_requests_get_their_access_line_without_an_error(

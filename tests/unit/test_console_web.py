@@ -91,6 +91,7 @@ PAGES = [
     "/admin", "/admin/", "/admin/unanswered", "/admin/answer?ids=1", "/admin/history",
     "/admin/faq", "/admin/faq/edit?id=dd-diplomacy-4-0", "/admin/faq/sheet",
     "/admin/faq/export.csv", "/admin/faq/export.xlsx", "/admin/faq/history?id=dd-diplomacy-4-0",
+    "/admin/try", "/admin/try?q=halo",
 ]  # fmt: skip
 APIS = [
     ("GET", "/admin/api/me"),
@@ -105,7 +106,14 @@ APIS = [
     ("GET", "/admin/api/faq/history?id=dd-diplomacy-4-0"),
     ("POST", "/admin/api/faq/revert"),
     ("GET", "/admin/api/versions"),
+    ("POST", "/admin/api/try"),
+    ("POST", "/admin/api/try/new"),
 ]
+# The pages' form posts (the login form aside).
+FORM_POSTS = [
+    "/admin/answer", "/admin/logout", "/admin/faq/retire", "/admin/changes/undo",
+    "/admin/faq/import", "/admin/faq/revert", "/admin/try", "/admin/try/new",
+]  # fmt: skip
 
 
 async def test_nothing_without_a_session(client: TestClient) -> None:
@@ -116,8 +124,7 @@ async def test_nothing_without_a_session(client: TestClient) -> None:
     for method, path in APIS:
         response = await client.request(method, path, json={}, allow_redirects=False)
         assert response.status == 401, (method, path)
-    for path in ("/admin/answer", "/admin/logout", "/admin/faq/retire", "/admin/changes/undo",
-                 "/admin/faq/import", "/admin/faq/revert"):  # fmt: skip
+    for path in FORM_POSTS:
         response = await client.post(path, data={"csrf": "x"}, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/admin/login"
 
