@@ -316,8 +316,7 @@ async def utter_answer(
     hit = result.hits[0]
     utter_hit(dispatcher, hit, language, buttons, confidence_of(result))
     if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
-        text = (tracker.latest_message or {}).get("text")
-        found = await missions.resolve(text, missions.home_mission(tracker))
+        found = await missions.resolve_for(tracker)
         if found is not None:
             missions.utter_card(dispatcher, found, language)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,24 +102,45 @@ def start_loading() -> None:
     threading.Thread(target=directory, name="missions-load", daemon=True).start()
 
 
-async def resolve(text: str | None, home: str | None = None) -> Any:
-    """The Resolution for the place the text names; else for the mission the user came from
-    (`home`: the widget's data-mission, Telegram's /start mission-<id>); else None."""
+async def resolve(
+    text: str | None, home: str | None = None, said_before: Sequence[str] = ()
+) -> Any:
+    """The Resolution for the place the text names; else for a place the user named in an
+    earlier message (`said_before`, the latest first: "I'm in Osaka" ... "I lost my passport");
+    else for the mission the user came from (`home`: the widget's data-mission, Telegram's
+    /start mission-<id>); else None."""
     missions = await asyncio.to_thread(directory)
     if missions is None:
         return None
     found = None
-    if text and not text.startswith("/"):
+    for said in (text, *said_before):
+        if not said or said.startswith("/"):
+            continue
         # Matching names (and near misses) takes milliseconds: off the event loop.
-        found = await asyncio.to_thread(missions.resolve, text)
+        found = await asyncio.to_thread(missions.resolve, said)
         if found is None:
             # A place named that no mission serves is answered as such, not with the home's card.
-            found = await asyncio.to_thread(missions.unserved, text)
+            found = await asyncio.to_thread(missions.unserved, said)
+        if found is not None:
+            break
     if found is None and home and (mission := missions.by_id(home)) is not None:
         from knowledge.missions import Resolution
 
         found = Resolution(mission, "home", mission.city["en"], mission.country)
     return found
+
+
+# How many of the user's earlier messages may hold the place a mission card is for.
+PLACE_MEMORY_MESSAGES = 5
+
+
+async def resolve_for(tracker: Tracker) -> Any:
+    """The mission for this conversation's place: named now, named in one of the user's last
+    PLACE_MEMORY_MESSAGES messages, or the channel's own mission."""
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    earlier = list(reversed(said[:-1]))[:PLACE_MEMORY_MESSAGES]
+    text = (tracker.latest_message or {}).get("text")
+    return await resolve(text, home_mission(tracker), earlier)
 
 
 def asked_where(tracker: Tracker) -> bool:
@@ -205,7 +227,7 @@ class ActionMissionCard(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
-        found = await resolve((tracker.latest_message or {}).get("text"), home_mission(tracker))
+        found = await resolve_for(tracker)
         if found is None:
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:
@@ -225,7 +247,7 @@ class ActionEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
-        found = await resolve((tracker.latest_message or {}).get("text"), home_mission(tracker))
+        found = await resolve_for(tracker)
         if found is not None:
             utter_card(dispatcher, found, language)
         dispatcher.utter_message(response="utter_emergency")

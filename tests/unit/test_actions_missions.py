@@ -214,3 +214,15 @@ def test_only_the_last_words_before_the_message_count() -> None:
     assert asked_where(tracker)
     tracker.events.insert(3, {"event": "bot", "text": "Sure, I'll answer in English."})
     assert not asked_where(tracker)
+
+
+async def test_a_place_named_earlier_in_the_conversation_is_remembered() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("I lost my passport, help", "emergency", slots={"language": "en"})
+    tracker.events = [
+        {"event": "user", "text": "hi, I'm a student in Osaka"},
+        {"event": "bot", "text": "Hello!"},
+        {"event": "user", "text": "I lost my passport, help"},
+    ]
+    await ActionEmergency().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"].startswith("The Indonesian mission for Osaka")
