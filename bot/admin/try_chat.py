@@ -14,6 +14,7 @@ stops.
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 import time
 from collections.abc import Container, Mapping, Sequence
@@ -261,6 +262,11 @@ def _flow_words(flow: str, action: str, language: Language) -> str:
     return t(f"flow_{flow}", language)
 
 
+def _percent(confidence: float) -> int:
+    """Rounded down: 0.998 is "99 %", never "100 %", which only a button's intent gets."""
+    return math.floor(100 * confidence)
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -273,10 +279,10 @@ def _why_intent(turn: _TurnEvents, language: Language) -> str | None:
     if turn.intent == "nlu_fallback":
         guess = next((r for r in turn.ranking if r.get("name") != "nlu_fallback"), None)
         if guess is not None and isinstance(guess.get("confidence"), int | float):
-            pct = round(100 * float(guess["confidence"]))
+            pct = _percent(float(guess["confidence"]))
             words = _intent_words(guess.get("name"), language)
             return t("why_intent_unclear", language, intent=words, pct=pct)
-    pct = round(100 * (turn.intent_confidence or 0.0))
+    pct = _percent(turn.intent_confidence or 0.0)
     return t("why_intent", language, intent=_intent_words(turn.intent, language), pct=pct)
 
 

@@ -104,7 +104,7 @@ def test_the_visa_form_says_why_it_and_not_an_entry_answered() -> None:
     assert path.headline == "Flow: the visa form"
     assert path.actions[:2] == ["action_visa_entry", "visa_form"]
     assert path.reasons == [
-        "The question was recognised as a visa question (100 %).",
+        "The question was recognised as a visa question (99 %).",
         "The visa form answered because no FAQ entry answered this question clearly.",
         "The visa form first asks what it needs to know (a foreigner coming to Indonesia or an "
         "Indonesian going abroad) before answering.",
