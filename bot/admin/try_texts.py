@@ -12,11 +12,15 @@ TRY_TEXTS: dict[str, dict[Language, str]] = {
         "id": "Ketik pertanyaan seperti pengguna. Duta menjawab persis seperti di widget, dalam "
         "percakapan uji yang dihapus saat Anda memulai obrolan baru atau keluar. Di samping "
         "jawaban terlihat jalurnya (entri FAQ, dokumen, atau alur seperti formulir visa) dan "
-        "alasannya. Uji ini tidak masuk antrean pertanyaan tak terjawab maupun penilaian.",
+        "alasannya. Setiap pertanyaan melanjutkan percakapan yang sama, seperti bagi pengguna: "
+        "untuk pertanyaan yang harus berdiri sendiri, mulai obrolan uji baru dulu. Uji ini "
+        "tidak masuk antrean pertanyaan tak terjawab maupun penilaian.",
         "en": "Type a question as a user would. Duta answers exactly as in the widget, in a test "
         "conversation that is erased when you start a new test chat or log out. Beside the "
         "answer you see its path (a FAQ entry, a document, or a flow such as the visa form) "
-        "and why. Tests are not recorded in the unanswered queue or the ratings.",
+        "and why. Each question continues the same conversation, as it would for a user: "
+        "start a new test chat first for a question that should stand alone. Tests are not "
+        "recorded in the unanswered queue or the ratings.",
     },
     "try_question": {"id": "Pertanyaan", "en": "Question"},
     "try_language": {"id": "Bahasa", "en": "Language"},

@@ -333,6 +333,22 @@ async def test_logout_erases_the_test_chat(
     assert recorded.forgotten == [body["sender"]]
 
 
+async def test_what_is_left_is_erased_when_the_gateway_stops(
+    tmp_path: Path, rasa: tuple[RecordedRasa, str]
+) -> None:
+    recorded, url = rasa
+    db = tmp_path / "console.db"
+    ConsoleStore(db).add_user("viewer1", "viewer", PASSWORD)
+    app = create_app(settings_for(DUTA_CONSOLE_DB=str(db), RASA_URL=url, RASA_TOKEN=RASA_TOKEN))
+    console_app(app)[DESK] = NoModelDesk()
+    async with TestClient(TestServer(app)) as client:
+        await login(client, "viewer1")
+        headers = {"X-CSRF-Token": await csrf_of(client)}
+        await client.post("/admin/api/try", json={"message": "halo"}, headers=headers)
+        assert recorded.forgotten == []
+    assert recorded.forgotten == [recorded.received[0]["sender"]]
+
+
 async def test_nothing_is_recorded_in_the_queue_or_the_ratings(
     client: TestClient, tmp_path: Path
 ) -> None:
