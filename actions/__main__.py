@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
 
 from actions import knowledge_base, missions
 from actions.server import build_app
+from knowledge import language
 
 DEFAULT_PORT = 5055
 
@@ -32,6 +34,7 @@ def main() -> None:
     )
     knowledge_base.start_loading(args.index)
     missions.start_loading()
+    threading.Thread(target=language.prepare, name="language-load", daemon=True).start()
     app = build_app()
     app.run(host=args.host, port=args.port, single_process=True, access_log=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 from aiohttp import web
 
@@ -16,6 +17,7 @@ from bot.app import create_app
 from bot.config import PRIVATE_UMASK, ConfigError, Settings
 from bot.http_errors import answer_malformed_requests_with_json
 from bot.logging_setup import AccessLogger, fields, setup_logging
+from knowledge import language
 
 log = logging.getLogger("bot")
 
@@ -39,6 +41,8 @@ def main() -> int:
     if not settings.log_salt:
         log.warning("LOG_SALT is not set: sender hashes in the logs change at every restart")
     url = f"http://{settings.host}:{settings.port}"
+    # The language tie-breaker loads in the background, not at a user's first tie in the loop.
+    threading.Thread(target=language.prepare, name="language-load", daemon=True).start()
     try:
         # run_app turns SIGINT and SIGTERM into a graceful stop that closes the upstream session.
         web.run_app(

@@ -132,6 +132,12 @@ def _lingua() -> LanguageDetector:
     return builder.with_preloaded_language_models().build()
 
 
+def prepare() -> None:
+    """Build the tie-breaker now rather than at a user's first tie, where its second of loading
+    would stall the server's event loop: servers call this in a background thread at start."""
+    _lingua()
+
+
 def detect_language(text: str) -> str | None:
     """'id', 'en', or None when the text carries no evidence either way (e.g. 'ok', 'ICDD')."""
     text = text or ""
