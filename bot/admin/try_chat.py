@@ -13,6 +13,7 @@ stops.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import secrets
@@ -142,9 +143,9 @@ class TryChats:
 
     def __init__(self) -> None:
         self._by_session: dict[str, TryChat] = {}
-        self.client: RasaLike | None = (
-            None  # the RasaClient last used, to erase what is left at shutdown
-        )
+        # The RasaClient last used: what is left is erased with it (when idle, at shutdown).
+        self.client: RasaLike | None = None
+        self.sweeper: asyncio.Task[None] | None = None  # erases the idle ones (try_routes.py)
 
     def get(self, key: str) -> TryChat | None:
         return self._by_session.get(key)

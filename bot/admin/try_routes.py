@@ -10,6 +10,7 @@ guard in routes.py lets nothing through without a session, nor a POST without it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -38,6 +39,7 @@ from bot.rasa_client import UpstreamError
 log = logging.getLogger("bot.admin")
 
 TRY_CHATS = web.AppKey("console_try_chats", TryChats)
+SWEEP_SECONDS = 300.0
 
 
 def add_try_routes(console: web.Application) -> None:
@@ -48,6 +50,7 @@ def add_try_routes(console: web.Application) -> None:
     routes.add_post("/try/new", _try_new_post)
     routes.add_post("/api/try", _api_try)
     routes.add_post("/api/try/new", _api_try_new)
+    console.on_startup.append(_start_sweeping)
     # The sub-application's shutdown runs before the main one closes the HTTP session.
     console.on_shutdown.append(_erase_all)
 
@@ -120,8 +123,25 @@ async def forget_session_chat(request: web.Request) -> None:
         await erase(request.config_dict[RASA_CLIENT], [chat])
 
 
+async def _start_sweeping(console: web.Application) -> None:
+    chats = console[TRY_CHATS]
+    chats.sweeper = asyncio.create_task(_sweep(chats))
+
+
+async def _sweep(chats: TryChats) -> None:
+    """Erase the test conversations unused for an hour, even if nobody asks again."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        if chats.client is not None:
+            await erase(chats.client, chats.idle())
+
+
 async def _erase_all(console: web.Application) -> None:
     chats = console[TRY_CHATS]
+    if chats.sweeper is not None:
+        chats.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await chats.sweeper
     if chats.client is not None:
         await erase(chats.client, chats.all())
 

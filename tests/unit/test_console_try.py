@@ -6,6 +6,7 @@ RasaClient, its token, the tracker through Rasa's HTTP API)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -17,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin import CONSOLE_STORE
+from bot.admin import CONSOLE_STORE, try_routes
 from bot.admin.desk import KnowledgeDesk
 from bot.admin.routes import DESK
 from bot.admin.store import ConsoleStore
@@ -355,6 +356,29 @@ async def test_what_is_left_is_erased_when_the_gateway_stops(
         await client.post("/admin/api/try", json={"message": "halo"}, headers=headers)
         assert recorded.forgotten == []
     assert recorded.forgotten == [recorded.received[0]["sender"]]
+
+
+async def test_a_test_chat_unused_for_an_hour_is_erased(
+    client: TestClient, rasa: tuple[RecordedRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded, _ = rasa
+    await login(client, "viewer1")
+    headers = {"X-CSRF-Token": await csrf_of(client)}
+    await client.post("/admin/api/try", json={"message": "halo"}, headers=headers)
+    chats = console_app(client.app)[TRY_CHATS]
+    [chat] = chats.all()
+    chats._by_session["idle"] = chat
+    chat.used -= IDLE_SECONDS + 1
+    # The sweeper's next round (every SWEEP_SECONDS) finds it: started again with a short wait.
+    assert chats.sweeper is not None
+    chats.sweeper.cancel()
+    monkeypatch.setattr(try_routes, "SWEEP_SECONDS", 0.01)
+    chats.sweeper = asyncio.create_task(try_routes._sweep(chats))
+    for _ in range(100):
+        if recorded.forgotten:
+            break
+        await asyncio.sleep(0.02)
+    assert recorded.forgotten == [chat.sender] and chats.get("idle") is None
 
 
 async def test_nothing_is_recorded_in_the_queue_or_the_ratings(
