@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin import CONSOLE_STORE, try_routes
+from bot.admin import CONSOLE_STORE, record_unanswered, try_routes
 from bot.admin.desk import KnowledgeDesk
 from bot.admin.routes import DESK
 from bot.admin.store import ConsoleStore
@@ -457,4 +457,6 @@ async def test_links_to_the_test_chat(client: TestClient) -> None:
     assert 'href="/admin/try">Test chat</a>' in faq  # the navigation
     edit = await (await client.get("/admin/faq/edit?id=dd-diplomacy-4-0&lang=en")).text()
     assert 'class="try" lang="id" href="/admin/try?q=Apa%20itu%20Diplomasi%204.0%3F' in edit
-    assert TRY_CHATS in console_app(client.app)
+    await record_unanswered(client.app, "api", "en", "Is the museum open on Sunday?")
+    queue = await (await client.get("/admin/unanswered?lang=en")).text()
+    assert 'href="/admin/try?q=Is%20the%20museum%20open%20on%20Sunday%3F">Try it</a>' in queue
