@@ -21,6 +21,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, User
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin.ratings import RatingStore, UnknownAnswer, Vote, VoteOutcome
 from bot.chat_request import clean_message
@@ -271,22 +272,21 @@ class Connector:
         """One button a row (titles in Indonesian are long); `own`: connector actions;
         `rating`: an answer id, whose thumbs up and down share a last row."""
         encode = self.codec.encode_own if own else self.codec.encode
-        rows = [
-            [InlineKeyboardButton(text=b.title, callback_data=encode(b.payload))]
-            for b in buttons or []
-            if b.title.strip()
-        ]
+        builder = InlineKeyboardBuilder()
+        for b in buttons or []:
+            if b.title.strip():
+                builder.row(InlineKeyboardButton(text=b.title, callback_data=encode(b.payload)))
         if rating is not None:
-            rows.append(
-                [
+            builder.row(
+                *(
                     InlineKeyboardButton(
                         text=mark,
                         callback_data=self.codec.encode_own(f"{RATE_ACTION}{vote}:{rating}"),
                     )
                     for vote, mark in THUMBS.items()
-                ]
+                )
             )
-        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        return builder.as_markup() if builder.export() else None
 
     async def _send(
         self,

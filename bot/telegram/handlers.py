@@ -23,11 +23,11 @@ from aiogram.types import (
     CallbackQuery,
     ErrorEvent,
     InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
     User,
 )
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin.ratings import UnknownAnswer
 from bot.i18n import LANGUAGES, as_language, text
@@ -387,12 +387,14 @@ async def _mark_vote(bot: Bot, message: Message, data: str | None) -> None:
         mark = CHOSEN_MARK if own == data else ""
         return InlineKeyboardButton(text=mark + thumb, callback_data=own)
 
-    rows = [[marked(b) for b in row] for row in markup.inline_keyboard]
+    builder = InlineKeyboardBuilder()
+    for row in markup.inline_keyboard:
+        builder.row(*(marked(b) for b in row))
     try:
         await bot.edit_message_reply_markup(
             chat_id=message.chat.id,
             message_id=message.message_id,
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            reply_markup=builder.as_markup(),
         )
     except TelegramAPIError as error:  # too old to edit, or gone: the vote is kept anyway
         log.debug("thumbs not marked", extra=fields(error=type(error).__name__))
@@ -405,14 +407,14 @@ async def _mark_chosen(bot: Bot, message: Message, data: str | None) -> None:
     chosen = next((b for row in rows for b in row if b.callback_data == data), None)
     if chosen is None:
         return
-    mark = InlineKeyboardButton(
+    mark = InlineKeyboardBuilder().button(
         text=CHOSEN_MARK + chosen.text, callback_data=CallbackCodec.encode_own(CHOSEN_ACTION)
     )
     try:
         await bot.edit_message_reply_markup(
             chat_id=message.chat.id,
             message_id=message.message_id,
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[mark]]),
+            reply_markup=mark.as_markup(),
         )
     except TelegramAPIError as error:  # the message is too old to edit, or gone: cosmetic
         log.debug("keyboard not marked", extra=fields(error=type(error).__name__))

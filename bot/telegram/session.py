@@ -1,18 +1,16 @@
 """The aiogram Bot and its HTTP session: which Bot API server, flood control, typing.
 
-Request middlewares wrap every Bot API call: TelegramRetryAfter (Telegram's flood control) is
-waited out and the call retried; an empty getUpdates answered at once makes the poller pause,
-since a server that does not hold long polls (the tests' emulator) would otherwise be polled in
-a busy loop.
+Request middlewares wrap every Bot API call: a chat action ("typing…") that fails is logged and
+reported as not shown, never raised; TelegramRetryAfter (Telegram's flood control) is waited out
+and the call retried; an empty getUpdates answered at once makes the poller pause, since a server
+that does not hold long polls (the tests' emulator) would otherwise be polled in a busy loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import Bot
@@ -20,10 +18,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ChatAction, ParseMode
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import GetUpdates, SendChatAction, TelegramMethod
 from aiogram.types import LinkPreviewOptions
+from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
 from bot.logging_setup import fields
@@ -34,6 +33,30 @@ log = logging.getLogger("bot.telegram")
 TYPING_EVERY_SECONDS = 4.5
 EMPTY_POLL_PAUSE_SECONDS = 0.25
 REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+class ChatActionIsCosmetic(BaseRequestMiddleware):
+    """A failed sendChatAction is logged (DEBUG) and answered False instead of raised.
+
+    aiogram's ChatActionSender stops at the first error its worker task meets, and nobody
+    awaits that task: without this, one refusal would end "typing…" for the whole answer and
+    leave an unretrieved task error. The tests' emulator refuses every chat action, as may a
+    busy Telegram. Registered outermost, so flood control still logs what it gave up on.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Any:
+        if not isinstance(method, SendChatAction):
+            return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except Exception as error:  # cosmetic: never worth failing an answer
+            log.debug("typing action failed", extra=fields(error=type(error).__name__))
+            return False
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
@@ -104,6 +127,8 @@ def create_bot(settings: Settings) -> Bot:
     if settings.telegram_api_base is not None:
         api_options["api"] = TelegramAPIServer.from_base(str(settings.telegram_api_base))
     session = AiohttpSession(timeout=REQUEST_TIMEOUT_SECONDS, **api_options)
+    # The first registered wraps the others.
+    session.middleware(ChatActionIsCosmetic())
     session.middleware(RetryAfterMiddleware())
     session.middleware(EmptyPollPause())
     return Bot(
@@ -116,25 +141,10 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-@contextlib.asynccontextmanager
-async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
-    """Shows "typing…" in the chat while the block runs; a failure to show it changes nothing."""
-    task = asyncio.create_task(_keep_typing(bot, chat_id, thread_id))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def _keep_typing(bot: Bot, chat_id: int, thread_id: int | None) -> None:
-    while True:
-        try:
-            await bot.send_chat_action(
-                chat_id=chat_id, action=ChatAction.TYPING, message_thread_id=thread_id
-            )
-        except Exception as error:  # cosmetic: never worth failing an answer
-            # The tests' emulator answers sendChatAction with an error, as may a busy Telegram.
-            log.debug("typing action failed", extra=fields(error=type(error).__name__))
-        await asyncio.sleep(TYPING_EVERY_SECONDS)
+def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> ChatActionSender:
+    """`async with typing(...)`: "typing…" in the chat while the block runs (aiogram's sender,
+    renewed before Telegram's 5 s run out); a failure to show it changes nothing, as long as
+    the bot's session has ChatActionIsCosmetic (create_bot)."""
+    return ChatActionSender.typing(
+        bot=bot, chat_id=chat_id, message_thread_id=thread_id, interval=TYPING_EVERY_SECONDS
+    )

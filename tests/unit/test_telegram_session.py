@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import GetMe, GetUpdates, SendChatAction, SendMessage, TelegramMethod
 
@@ -88,17 +90,59 @@ async def test_an_empty_poll_answered_at_once_pauses_the_poller(
     assert sleeps.calls == ([0.25] if paused else [])
 
 
-async def test_typing_survives_a_server_that_refuses_it() -> None:
-    class Refusing:
-        calls = 0
+class RefusingSession(BaseSession):
+    """A Bot API server that refuses every chat action (as the tests' emulator does)."""
 
-        async def send_chat_action(self, **kwargs: Any) -> None:
-            Refusing.calls += 1
-            raise TelegramNetworkError(method=SendChatAction(**kwargs), message="refused")
+    def __init__(self, error: type[Exception] = TelegramNetworkError) -> None:
+        super().__init__()
+        self.error = error
+        self.actions = 0
 
-    async with typing(Refusing(), chat_id=1):  # type: ignore[arg-type]
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
+        if isinstance(method, SendChatAction):
+            self.actions += 1
+            if self.error is TelegramRetryAfter:
+                raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=1)
+            raise self.error(method=method, message="refused")
+        return True
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+def bot_on(session: BaseSession) -> Bot:
+    """A Bot with create_bot's request middlewares, on a test session."""
+    production = create_bot(Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:abcdefgh"}))
+    for middleware in production.session.middleware:
+        session.middleware(middleware)
+    return Bot("123:abcdefgh", session=session)
+
+
+@pytest.mark.parametrize("error", [TelegramNetworkError, TelegramRetryAfter])
+async def test_typing_survives_a_server_that_refuses_it(error: type[Exception]) -> None:
+    session = RefusingSession(error)
+    async with typing(bot_on(session), chat_id=1):
         await tg_session.asyncio.sleep(0.01)
-    assert Refusing.calls == 1
+    assert session.actions == 1
+
+
+async def test_typing_goes_on_after_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tg_session, "TYPING_EVERY_SECONDS", 0.01)
+    session = RefusingSession()
+    async with typing(bot_on(session), chat_id=1):
+        await tg_session.asyncio.sleep(0.1)
+    assert session.actions >= 3
+
+
+async def test_a_refused_chat_action_is_reported_as_not_shown() -> None:
+    bot = bot_on(RefusingSession())
+    assert await bot.send_chat_action(chat_id=1, action="typing") is False
+    assert await bot.send_message(chat_id=1, text="hi") is True  # other calls untouched
 
 
 def test_the_bot_talks_to_the_configured_api_server() -> None:
