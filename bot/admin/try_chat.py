@@ -56,12 +56,16 @@ _FLOWS = {
     "action_mission_card": "mission_card",
     "action_correct": "correction",
     "utter_help": "menu",
+    "action_help": "menu",
     "action_default_fallback": "not_understood",
 }
 # These flows first look for a FAQ entry that answers the question itself (actions/answer.py,
 # leading_entry): an entry there is the answer, the flow only keeps what no entry answers.
 _FLOWS_AFTER_ENTRIES = frozenset({"visa_form", "events", "handoff"})
 KNOWLEDGE_ACTION = "action_answer_from_knowledge"
+# A message this short is also searched together with the user's last questions
+# (actions/answer.py, FOLLOW_UP_MAX_WORDS and search_in_context).
+FOLLOW_UP_MAX_WORDS = 8
 
 
 @dataclass
@@ -104,11 +108,20 @@ class Turn:
     reply: Reply
     events: list[dict[str, Any]]  # Rasa's events from this turn's user message on
     entry: bool  # the reply's record is a FAQ entry (else a document, or none)
+    follow_up: bool = False  # short, after earlier questions: searched with them too
 
     def path(self, language: Language) -> Path:
         record = (self.reply.ref or "").removeprefix("faq:")
         faq_ids = {record} if self.entry else set()
-        return explain({"events": self.events}, self.reply, faq_ids, language)
+        events = {"events": self.events}
+        return explain(events, self.reply, faq_ids, language, follow_up=self.follow_up)
+
+
+def is_follow_up(chat: TryChat, message: str) -> bool:
+    """Whether the actions may read the message together with the test chat's earlier ones."""
+    asked_before = bool(chat.turns) or chat.dropped > 0
+    short = len(message.split()) <= FOLLOW_UP_MAX_WORDS
+    return asked_before and short and not message.startswith("/")
 
 
 def last_turn(tracker: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -293,11 +306,13 @@ def explain(
     faq_ids: Container[str],
     language: Language,
     thresholds: Thresholds | None = None,
+    follow_up: bool = False,
 ) -> Path:
     """The path of the tracker's last turn, whose rendered reply is `reply`: a FAQ entry, a
     document, a flow, or no answer; with the reasons in `language` (the console's).
 
     `faq_ids`: the FAQ entries' ids (a knowledge answer's record that is not one is a document).
+    `follow_up`: the message is short and came after others in the same conversation.
     """
     bars = thresholds or Thresholds()
     turn = turn_events(tracker)
@@ -335,6 +350,10 @@ def explain(
                 reasons.append(t("why_score_out_of_scope", language, score=score, bar=strict))
             else:
                 reasons.append(t("why_score", language, score=score, bar=bar))
+        if main == "action_help":
+            reasons.append(t("why_follow_up_help", language))
+        elif follow_up:
+            reasons.append(t("why_context", language))
         if path.flow is not None:
             words = t(f"flow_{path.flow}", language)
             key = "why_entry_beats_flow" if path.kind == "entry" else "why_document_beats_flow"

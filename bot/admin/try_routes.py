@@ -30,7 +30,15 @@ from bot.admin.routes import (
     _render,
 )
 from bot.admin.texts import t
-from bot.admin.try_chat import TryChat, TryChats, Turn, ask, erase, last_turn
+from bot.admin.try_chat import (
+    TryChat,
+    TryChats,
+    Turn,
+    ask,
+    erase,
+    is_follow_up,
+    last_turn,
+)
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.i18n import Language, as_language, choose_language
 from bot.logging_setup import fields
@@ -95,7 +103,8 @@ async def _run_turn(request: web.Request, message: str, hint: Language | None) -
         raise Refused(503, "try_error_upstream") from None
     record = (reply.ref or "").removeprefix("faq:")
     entry = bool(record) and record in await asyncio.to_thread(_faq_ids, request)
-    turn = Turn(_shown(chat, message), reply, last_turn(tracker), entry)
+    follow_up = is_follow_up(chat, message)
+    turn = Turn(_shown(chat, message), reply, last_turn(tracker), entry, follow_up)
     chat.add(turn)
     path = turn.path("en")
     # Which path, never the words asked (LOG_LEVEL=DEBUG logs no text here either).

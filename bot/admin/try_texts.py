@@ -192,6 +192,22 @@ TRY_TEXTS: dict[str, dict[Language, str]] = {
         "en": "A question about events that names an event, a year or 'what is next' gets the "
         "events list; other event questions get it when no FAQ entry answers them clearly.",
     },
+    "why_follow_up_help": {
+        "id": "Pesan ini dianggap permintaan menu, tetapi pendek dan menyusul pertanyaan "
+        "sebelumnya: dibaca bersama pertanyaan itu, pencarian pengetahuan menemukan jawaban "
+        "yang belum diberikan dalam percakapan ini.",
+        "en": "The message was taken for a request for the menu, but it is short and follows an "
+        "earlier question: read together with that question, the knowledge search found an "
+        "answer the conversation had not had yet.",
+    },
+    "why_context": {
+        "id": "Pesan pendek juga dibaca bersama pertanyaan terakhir pengguna, dan jawaban yang "
+        "paling yakin yang dipakai: pertanyaan sebelumnya dalam obrolan uji ini mungkin ikut "
+        "menentukan (Obrolan uji baru menanyakannya tersendiri).",
+        "en": "A short message is also read together with the user's last questions, and the "
+        "surest answer wins: earlier questions of this test chat may have counted (a new test "
+        "chat asks it alone).",
+    },
     "why_visa_asks": {
         "id": "Formulir visa menanyakan dulu hal yang perlu diketahuinya ({slot}) sebelum "
         "menjawab.",

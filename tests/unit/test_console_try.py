@@ -22,7 +22,16 @@ from bot.admin import CONSOLE_STORE, record_unanswered, try_routes
 from bot.admin.desk import KnowledgeDesk
 from bot.admin.routes import DESK
 from bot.admin.store import ConsoleStore
-from bot.admin.try_chat import IDLE_SECONDS, SENDER_PREFIX, TryChats, explain, last_turn
+from bot.admin.try_chat import (
+    IDLE_SECONDS,
+    SENDER_PREFIX,
+    TryChats,
+    explain,
+    last_turn,
+)
+from bot.admin.try_chat import (
+    KNOWLEDGE_ACTION as KNOWLEDGE,
+)
 from bot.admin.try_routes import TRY_CHATS
 from bot.admin.try_texts import TRY_TEXTS
 from bot.app import create_app
@@ -159,6 +168,22 @@ def test_no_reply_at_all_and_a_low_confidence_answer() -> None:
     assert "Below 0.994" in low.reasons[-1]
 
 
+def test_a_short_follow_up_may_lean_on_the_earlier_questions() -> None:
+    recorded = TURNS["faq_entry"]
+    reply = render_rasa_output(recorded["output"], "id")
+    alone = explain(recorded["tracker"], reply, FAQ_IDS, "en")
+    after = explain(recorded["tracker"], reply, FAQ_IDS, "en", follow_up=True)
+    assert after.reasons[: len(alone.reasons)] == alone.reasons
+    assert "earlier questions of this test chat may have counted" in after.reasons[-1]
+    # The menu's action answers a follow-up the NLU took for a request for help.
+    helped = json.loads(json.dumps(recorded["tracker"]).replace(KNOWLEDGE, "action_help"))
+    path = explain(helped, reply, FAQ_IDS, "en", follow_up=True)
+    assert path.kind == "entry" and "taken for a request for the menu" in path.reasons[-1]
+    menu = json.loads(json.dumps(TURNS["menu"]["tracker"]).replace("utter_help", "action_help"))
+    plain = render_rasa_output(TURNS["menu"]["output"], "en")
+    assert explain(menu, plain, FAQ_IDS, "en").headline == "Flow: the menu"
+
+
 def test_a_turn_keeps_only_its_own_events() -> None:
     tracker = TURNS["visa_form_answer"]["tracker"]
     events = last_turn(tracker)
@@ -287,9 +312,16 @@ async def test_a_viewer_asks_and_sees_the_reply_and_its_path(
     # Only what a user's reply carries: no confidence or record in the reply itself.
     assert "confidence" not in body["reply"] and "answer_id" not in body["reply"]
     # As the widget sends it, in a conversation of the console's own.
-    [sent] = recorded.received
+    sent = recorded.received[0]
     assert sent["sender"].startswith(SENDER_PREFIX)
     assert sent["metadata"] == {"channel": "api", "language": None}
+
+    # Asked again in the same test chat: a short message may lean on the earlier ones.
+    again = await client.post(
+        "/admin/api/try?lang=en", json={"message": "Apa itu Diplomasi 4.0?"}, headers=headers
+    )
+    assert "earlier questions of this test chat" in (await again.json())["path"]["reasons"][-1]
+    assert "earlier questions" not in " ".join(body["path"]["reasons"])
 
     page = await client.get("/admin/try?lang=id")
     html = await page.text()
