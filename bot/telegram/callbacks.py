@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 MAX_CALLBACK_BYTES = 64
 HASHED = "#"
@@ -29,8 +30,8 @@ class Callback:
 
 class CallbackCodec:
     def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._long: OrderedDict[str, str] = OrderedDict()
+        # Reading a key (a press) and writing it (sent again) both make it the most recent.
+        self._long: LRUCache[str, str] = LRUCache(capacity)
 
     def __len__(self) -> int:
         return len(self._long)
@@ -42,9 +43,6 @@ class CallbackCodec:
         digest = base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).decode()
         key = HASHED + digest[:_HASH_CHARS]
         self._long[key] = payload
-        self._long.move_to_end(key)
-        while len(self._long) > self._capacity:
-            self._long.popitem(last=False)
         return key
 
     @staticmethod
@@ -62,8 +60,5 @@ class CallbackCodec:
             return Callback(data[len(OWN) :], own=True)
         if data.startswith(HASHED):
             payload = self._long.get(data)
-            if payload is None:
-                return None
-            self._long.move_to_end(data)
-            return Callback(payload)
+            return None if payload is None else Callback(payload)
         return Callback(data)

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+
+from cachetools import FIFOCache
 
 from bot.i18n import Language
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 # A flood keeps at most this many waiting messages per conversation; older ones are dropped.
 MAX_WAITING_MESSAGES = 20
@@ -63,15 +60,16 @@ class _Backlog:
 
 class ChatMemory:
     def __init__(self, capacity: int = 50_000) -> None:
-        self._capacity = capacity
+        # Bounded maps that drop the least recently *written* entry when full (FIFOCache moves a
+        # key to the end when it is set again; reads leave the order alone), as before.
         # The conversation's language as Rasa last reported it.
-        self._language: OrderedDict[Conversation, Language] = OrderedDict()
+        self._language: FIFOCache[Conversation, Language] = FIFOCache(capacity)
         # The user's /lang choice: it holds until the user chooses again.
-        self._choice: OrderedDict[Conversation, Language] = OrderedDict()
+        self._choice: FIFOCache[Conversation, Language] = FIFOCache(capacity)
         # The id of the last message answered, for edits.
-        self._last_message: OrderedDict[Conversation, int] = OrderedDict()
+        self._last_message: FIFOCache[Conversation, int] = FIFOCache(capacity)
         # The mission a deep link came from (/start mission-<id>): the place assumed for help.
-        self._home: OrderedDict[Conversation, str] = OrderedDict()
+        self._home: FIFOCache[Conversation, str] = FIFOCache(capacity)
         self._locks: dict[Conversation, tuple[asyncio.Lock, int]] = {}
         self._backlogs: dict[Conversation, _Backlog] = {}
 
@@ -82,24 +80,24 @@ class ChatMemory:
         return self._choice.get(conversation)
 
     def remember_language(self, conversation: Conversation, language: Language) -> None:
-        _put(self._language, conversation, language, self._capacity)
+        self._language[conversation] = language
 
     def choose(self, conversation: Conversation, language: Language) -> None:
-        _put(self._choice, conversation, language, self._capacity)
+        self._choice[conversation] = language
         self.remember_language(conversation, language)
 
     def home(self, conversation: Conversation) -> str | None:
         return self._home.get(conversation)
 
     def set_home(self, conversation: Conversation, mission_id: str) -> None:
-        _put(self._home, conversation, mission_id, self._capacity)
+        self._home[conversation] = mission_id
 
     def last_message(self, conversation: Conversation) -> int | None:
         return self._last_message.get(conversation)
 
     def remember_message(self, conversation: Conversation, message_id: int | None) -> None:
         if message_id is not None:
-            _put(self._last_message, conversation, message_id, self._capacity)
+            self._last_message[conversation] = message_id
 
     def forget(self, conversation: Conversation) -> None:
         self._language.pop(conversation, None)
@@ -171,13 +169,6 @@ class ChatMemory:
 
     def locks_in_use(self) -> int:
         return len(self._locks)
-
-
-def _put(store: OrderedDict[K, V], key: K, value: V, capacity: int) -> None:
-    store[key] = value
-    store.move_to_end(key)
-    while len(store) > capacity:
-        store.popitem(last=False)
 
 
 def language_from_code(code: str | None) -> Language | None:

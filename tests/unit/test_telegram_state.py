@@ -34,6 +34,16 @@ def test_memory_is_bounded() -> None:
     assert chats.language(1) is None and chats.language(3) == "en"
 
 
+def test_memory_drops_the_least_recently_written() -> None:
+    chats = ChatMemory(capacity=2)
+    chats.remember_language(1, "en")
+    chats.remember_language(2, "en")
+    assert chats.language(1) == "en"  # a read does not keep it
+    chats.remember_language(2, "id")  # a write does
+    chats.remember_language(3, "en")
+    assert (chats.language(1), chats.language(2), chats.language(3)) == (None, "id", "en")
+
+
 async def test_one_chat_is_answered_in_arrival_order_and_locks_are_dropped() -> None:
     chats = ChatMemory()
     order: list[int] = []
