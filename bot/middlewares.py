@@ -41,6 +41,7 @@ def cors(allowed_origins: frozenset[str]) -> Middleware:
     origins outright (403) keeps other sites from using the API even for requests that CORS would
     let through without a preflight. Origins match exactly: browsers send the canonical form,
     which is how ALLOWED_ORIGINS is stored (bot.config.normalize_origin), and only that is echoed.
+    Not aiohttp-cors: it cannot refuse, nor answer this preflight (docs/architecture.md).
     """
 
     @web.middleware
