@@ -244,16 +244,22 @@ def lead_of(result: Any) -> float:
     return float(signals.get("confidence", 0.0)) - float(signals.get("runner_up", 0.0))
 
 
-def leading_entry(result: Any, flows_own: Collection[str] | None = None) -> Any | None:
+def leading_entry(
+    result: Any, tracker: Tracker, flows_own: Collection[str] | None = None
+) -> Any | None:
     """The FAQ entry that answers the question itself, or None. Such an entry is the answer
     whatever flow the NLU picked (the visa form, the events list, the handoff): staff wrote it
     for this question, and a flow keeps the questions no entry answers.
 
     `flows_own`: the entries the flow itself answers from once it knows the case (the visa form
     quotes them); one of those is the answer only when it leads the next record by ENTRY_LEAD,
-    another answerable entry always. Without it (None), every entry must lead."""
+    another answerable entry always. Without it (None), every entry must lead.
+
+    The entry that answered last is no answer here: a short message searched together with the
+    question before ("Apa itu Diplomasi 4.0?" ... "I need a visa") finds it again, but the
+    message asks for the flow."""
     hit = best_hit(result)
-    if hit is None or hit.kind != "faq":
+    if hit is None or hit.kind != "faq" or hit.doc_id == last_answered_record(tracker):
         return None
     needs_lead = flows_own is None or hit.faq_id in flows_own
     if needs_lead and lead_of(result) < ENTRY_LEAD:
@@ -373,7 +379,7 @@ class ActionHandoff(Action):
         if text and not text.startswith("/"):
             result = await search_in_context(tracker, text, language)
         # The handoff text is built from no entry: any entry that answers is the answer.
-        if leading_entry(result, flows_own=()) is None:
+        if leading_entry(result, tracker, flows_own=()) is None:
             dispatcher.utter_message(response="utter_handoff")
         else:
             await utter_answer(dispatcher, tracker, result, language)

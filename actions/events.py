@@ -245,7 +245,7 @@ class ActionEvents(Action):
             # events, so any answer of the knowledge layer beats the list.
             result = await search_in_context(tracker, text, language) if text else None
             about_something_else = bool(text) and not _EVENT_WORDS.search(text)
-            if leading_entry(result) or (about_something_else and best_hit(result)):
+            if leading_entry(result, tracker) or (about_something_else and best_hit(result)):
                 await utter_answer(dispatcher, tracker, result, language)
                 return []
         answer_events(dispatcher, events, language, text, event_id)

@@ -158,7 +158,7 @@ class ActionVisaEntry(Action):
         # A precise question needs no lead over the other visa entries: the form would only ask
         # for what the question already narrows down.
         visa_fact = hit is not None and is_precise(text) and (hit.faq_id or "").startswith("visa-")
-        if leading_entry(result, FORM_ENTRIES) is None and not visa_fact:
+        if leading_entry(result, tracker, FORM_ENTRIES) is None and not visa_fact:
             return [SlotSet("visa_precise", False)]
         await utter_answer(dispatcher, tracker, result, language)
         return [SlotSet("visa_precise", True)]

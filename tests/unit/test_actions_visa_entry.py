@@ -144,3 +144,18 @@ async def test_a_named_event_gets_its_own_card_without_searching(install: Any) -
     kb = install(FakeKB([faq_hit()], lead=1.0))
     dispatcher = await events_reply("ceritain RCDD dong")
     assert "RCDD" in texts(dispatcher)[0] and kb.calls == []
+
+
+async def test_the_entry_answered_last_does_not_take_the_flow(install: Any) -> None:
+    """ "Apa itu Diplomasi 4.0?" then "I need a visa": searched with the question before, the
+    message finds that entry again; the visa form is what it asks for."""
+    hit = faq_hit()
+    install(FakeKB([hit], lead=1.0))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("I need a visa", "ask_visa", slots={"language": "en"})
+    tracker.events = [
+        {"event": "user", "text": "what is ICDD?"},
+        {"event": "bot", "data": {"custom": {"duta": {"fallback": False, "doc_id": hit.doc_id}}}},
+        {"event": "user", "text": "I need a visa"},
+    ]
+    assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
