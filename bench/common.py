@@ -16,8 +16,9 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-SHARED = Path(os.environ.get("DUTA_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
-EVAL_DIR = SHARED / "eval"
+# Evaluation data written by other people (xSID, FacQA), with its sources and licences in
+# bench/data/README.md.
+EVAL_DIR = PROJECT_ROOT / "bench" / "data"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "bench"
 
 

@@ -1,4 +1,4 @@
-"""FacQA retrieval benchmark (protocol: shared/eval/README.md).
+"""FacQA retrieval benchmark (data and protocol: bench/data/README.md).
 
 Index every distinct passage of the three splits, ask each test question, and score whether its own
 passage comes back: R@1, R@5, MRR@10 for BM25 only, dense only and fused, in one run. Ties are
@@ -13,7 +13,7 @@ knowledge build --source` on it and `python -m knowledge search --json --queries
 questions, both as subprocesses with default settings (so the ranking the build tunes from the
 passages themselves, knowledge/autotune.py); the BM25-only and dense-only rankings come from
 the same built index and the same query path (KnowledgeBase.query_scores).
-The data folder is --data, else $DUTA_SHARED_DIR/eval/facqa.
+The data folder is --data, else bench/data/facqa.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def main() -> int:
         "--no-tune", action="store_true", help="with --cli-defaults: build --no-tune"
     )
     parser.add_argument(
-        "--data", type=Path, help="FacQA folder (default $DUTA_SHARED_DIR/eval/facqa)"
+        "--data", type=Path, help="FacQA folder (default bench/data/facqa)"
     )
     parser.add_argument("--workdir", type=Path, help="with --cli-defaults: keep files here")
     parser.add_argument("--model", help="embedding model folder")
