@@ -253,7 +253,31 @@ class ActionCorrect(Action):
         case = corrected_case(tracker.get_slot("visa_case"), text)
         if case is not None:
             return utter_visa_case(dispatcher, case, _language(tracker))
+        question = corrected_question(previous_message(tracker), text)
+        if question is not None:
+            result = await search_in_context(tracker, question, _language(tracker))
+            if best_hit(result) is not None:
+                await utter_answer(dispatcher, tracker, result, _language(tracker))
+                return []
         return await ActionAnswerFromKnowledge().run(dispatcher, tracker, domain)
+
+
+def previous_message(tracker: Tracker) -> str | None:
+    """The user's message before this one (typed, not a button)."""
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    earlier = [t for t in said[:-1] if t and not t.startswith("/")]
+    return earlier[-1] if earlier else None
+
+
+def corrected_question(previous: str | None, text: str) -> str | None:
+    """The question before, asked again with the correction: "bukan hilang, cuma mau perpanjang"
+    after "paspor sy hilang di dubai" asks "paspor sy di dubai ... cuma mau perpanjang"; None when
+    the correction negates nothing or there is no question before."""
+    negated = {m.group(0).split()[-1].casefold() for m in _NEGATED.finditer(text)}
+    if not previous or not negated:
+        return None
+    kept = [w for w in previous.split() if w.casefold().strip(".,!?") not in negated]
+    return " ".join([*kept, *_NEGATED.sub(" ", text).split()])
 
 
 class AskVisaSlot(Action, ABC):

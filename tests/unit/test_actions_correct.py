@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.visa import ActionCorrect, ActionVisaAnswer, corrected_case
+from actions.visa import ActionCorrect, ActionVisaAnswer, corrected_case, corrected_question
+from tests.unit.test_actions_answer import FakeKB, faq_hit
 from tests.unit.test_actions_support import make_tracker
 
 
@@ -64,3 +65,49 @@ async def test_the_answer_keeps_the_case_and_the_correction_re_answers_it() -> N
     assert {"event": "slot", "name": "visa_case", "value": "to_indonesia|tourism|other"} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "expected"),
+    [
+        (
+            "paspor sy hilang di dubai",
+            "eh bukan hilang, cuma mau perpanjang",
+            "paspor sy di dubai eh , cuma mau perpanjang",
+        ),
+        (
+            "what is the fee for a lost passport?",
+            "not lost, stolen",
+            "what is the fee for a passport? , stolen",
+        ),
+    ],
+)
+def test_a_correction_asks_the_question_before_without_the_negated_word(
+    previous: str, text: str, expected: str
+) -> None:
+    assert corrected_question(previous, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "text"),
+    [(None, "bukan hilang, perpanjang"), ("paspor sy hilang", "sorry, I meant renewing it")],
+)
+def test_no_question_before_or_nothing_negated_is_no_corrected_question(
+    previous: str | None, text: str
+) -> None:
+    assert corrected_question(previous, text) is None
+
+
+async def test_a_correction_without_a_visa_case_answers_the_corrected_question(
+    install: Any,
+) -> None:
+    kb = install(FakeKB([faq_hit()]))
+    tracker = make_tracker("bukan hilang, mau perpanjang", "correct", slots={"language": "en"})
+    tracker.events = [
+        {"event": "user", "text": "paspor saya hilang"},
+        {"event": "user", "text": "bukan hilang, mau perpanjang"},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionCorrect().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == "ICDD was held on 16 November 2021."
+    assert kb.calls[0][0] == "paspor saya , mau perpanjang"
