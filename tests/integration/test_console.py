@@ -231,28 +231,19 @@ def _text(body: dict[str, Any]) -> str:
     return "\n".join(m["text"] for m in body["messages"])
 
 
-def _content_hash(index: Path) -> str | None:
+def content_hash(index: Path) -> str | None:
     version = current_version(index)
     if version is None:
         return None
     return json.loads((version / "manifest.json").read_text())["content_hash"]
 
 
-@pytest.fixture
-def knowledge_restored(running_stack: RunningStack) -> Iterator[None]:
-    """Put the private knowledge copy back as it was, and serve an index of that content (the
-    version the test started with may have been pruned by then: a retrain rebuilds it)."""
+def serve_content(running_stack: RunningStack, original: str | None) -> None:
+    """Serve an index of the knowledge copy's content again (`original`, its content hash) when a
+    test left another one: a retrain rebuilds it, as the version may have been pruned."""
     extra = running_stack.config.extra_env
-    staff = Path(extra["DUTA_KNOWLEDGE_DIR"]) / "faq" / "staff.yml"
-    before = staff.read_text(encoding="utf-8") if staff.exists() else None
     index = Path(extra["DUTA_INDEX_DIR"])
-    original = _content_hash(index)
-    yield
-    if before is None:
-        staff.unlink(missing_ok=True)
-    else:
-        staff.write_text(before, encoding="utf-8")
-    if _content_hash(index) != original:
+    if content_hash(index) != original:
         env = {
             **os.environ,
             "DUTA_KNOWLEDGE_DIR": extra["DUTA_KNOWLEDGE_DIR"],
@@ -265,7 +256,24 @@ def knowledge_restored(running_stack: RunningStack) -> Iterator[None]:
             [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
         )  # fmt: skip
-    assert _content_hash(index) == original
+    assert content_hash(index) == original
+
+
+@pytest.fixture
+def knowledge_restored(running_stack: RunningStack) -> Iterator[None]:
+    """Put the private knowledge copy back as it was, and serve an index of that content (the
+    version the test started with may have been pruned by then: a retrain rebuilds it)."""
+    extra = running_stack.config.extra_env
+    staff = Path(extra["DUTA_KNOWLEDGE_DIR"]) / "faq" / "staff.yml"
+    before = staff.read_text(encoding="utf-8") if staff.exists() else None
+    index = Path(extra["DUTA_INDEX_DIR"])
+    original = content_hash(index)
+    yield
+    if before is None:
+        staff.unlink(missing_ok=True)
+    else:
+        staff.write_text(before, encoding="utf-8")
+    serve_content(running_stack, original)
 
 
 def test_unanswered_in_the_widget_answered_from_the_console(
@@ -309,7 +317,7 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         group = console.locator("section.group", has_text=chosen["id"]).first
         group.wait_for(timeout=120_000)
         console.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
-        group.get_by_role("link").click()
+        group.get_by_role("link", name=re.compile("^(Jawab|Answer it)$")).click()
         console.wait_for_url("**/admin/answer?ids=*")
         assert chosen["id"] in console.input_value("#questions_id")
         console.fill("#faq_id", "kemlu-library-public")

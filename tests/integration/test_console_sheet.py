@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,15 +22,13 @@ import pytest
 from openpyxl import load_workbook
 
 from knowledge.faq_sheet import COLUMNS, column_letter
-from knowledge.store import current_version
 
 from .conftest import RunningStack
-from .test_console import ConsoleClient, add_account
+from .test_console import ConsoleClient, add_account, content_hash, serve_content
 from .test_widget_support import ARTIFACTS, chromium
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml, answered from the FAQ
 QUESTION = "Apa itu Diplomasi 4.0?"
 MARKER = "DUTA-SHEET-TEST"
@@ -44,13 +39,6 @@ def _ask(stack: RunningStack, question: str) -> str:
     reply = stack.chat(f"sheet-{uuid.uuid4().hex[:10]}", question, lang="id")
     assert reply.status == 200, reply.body
     return "\n".join(m["text"] for m in reply.body["messages"])
-
-
-def _content_hash(index: Path) -> str | None:
-    version = current_version(index)
-    if version is None:
-        return None
-    return json.loads((version / "manifest.json").read_text())["content_hash"]
 
 
 @pytest.fixture(scope="module")
@@ -68,27 +56,14 @@ def faq_restored(running_stack: RunningStack) -> Iterator[Path]:
     faq = Path(extra["DUTA_KNOWLEDGE_DIR"]) / "faq"
     files = {p: p.read_text(encoding="utf-8") for p in faq.glob("*.yml")}
     index = Path(extra["DUTA_INDEX_DIR"])
-    original = _content_hash(index)
+    original = content_hash(index)
     yield faq
     for path in faq.glob("*.yml"):
         if path not in files:
             path.unlink()
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    if _content_hash(index) != original:
-        env = {
-            **os.environ,
-            "DUTA_KNOWLEDGE_DIR": extra["DUTA_KNOWLEDGE_DIR"],
-            "DUTA_INDEX_DIR": extra["DUTA_INDEX_DIR"],
-            "DUTA_ADMIN_TOKEN": extra["DUTA_ADMIN_TOKEN"],
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{running_stack.config.action_port}",
-            "RASA_URL": running_stack.config.rasa_url,
-        }
-        subprocess.run(
-            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
-            cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
-        )  # fmt: skip
-    assert _content_hash(index) == original
+    serve_content(running_stack, original)
 
 
 def _download(client: ConsoleClient, path: str) -> bytes:

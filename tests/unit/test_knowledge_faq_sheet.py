@@ -8,9 +8,7 @@ its history records and a revert puts back."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -19,7 +17,6 @@ import pytest
 from openpyxl import load_workbook
 
 from knowledge import faq_cli, faq_history
-from knowledge.cli import main
 from knowledge.faq import load_faq
 from knowledge.faq_import import REQUIRED_COLUMNS
 from knowledge.faq_sheet import (
@@ -34,6 +31,7 @@ from knowledge.faq_store import entry_mapping
 from knowledge.retrain import DEFAULT_KEEP, RetrainOptions, labelled_versions, retrain, versions
 from knowledge.stack_client import StackTarget
 from tests.unit.knowledge_testkit import PROJECT_ROOT, FakeEmbedder, make_knowledge_folder
+from tests.unit.test_knowledge_faq_cli import run_cli, snapshot
 
 
 @pytest.fixture
@@ -46,21 +44,6 @@ def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DUTA_CHANGED_BY", "sheet-staff")
     monkeypatch.setattr(faq_cli, "_embedder", lambda _args: FakeEmbedder())
     return folder
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_column_letters() -> None:
