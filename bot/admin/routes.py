@@ -531,14 +531,22 @@ async def _api_undo(request: web.Request) -> web.Response:
     return await _api_retire_or_undo(request)
 
 
-async def _api_retire_or_undo(request: web.Request) -> web.Response:
+async def _editor_json(request: web.Request) -> dict[str, str] | web.Response:
+    """An editor's JSON body, every value as text, or the refusal: 403 for a viewer, 400 for a
+    body that is no JSON."""
     if not request[SESSION].user.can_publish:
         return _json_error(403, "viewer_only")
     try:
-        raw = await request.json()
+        raw: Any = await request.json()
     except ValueError:
         return _json_error(400, "invalid_json")
-    body = {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    return {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+async def _api_retire_or_undo(request: web.Request) -> web.Response:
+    body = await _editor_json(request)
+    if isinstance(body, web.Response):
+        return body
     outcome, status = await _retire_or_undo(request, body)
     return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
 

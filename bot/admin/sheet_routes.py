@@ -16,7 +16,6 @@ import datetime as dt
 import hmac
 import logging
 from dataclasses import asdict
-from typing import Any
 
 from aiohttp import BodyPartReader, web
 
@@ -27,6 +26,7 @@ from bot.admin.routes import (
     DESK,
     SESSION,
     STORE,
+    _editor_json,
     _json_error,
     _outcome_json,
     _page_error,
@@ -222,13 +222,9 @@ async def _api_history(request: web.Request) -> web.Response:
 
 
 async def _api_revert(request: web.Request) -> web.Response:
-    if not request[SESSION].user.can_publish:
-        return _json_error(403, "viewer_only")
-    try:
-        raw: Any = await request.json()
-    except ValueError:
-        return _json_error(400, "invalid_json")
-    body = {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    body = await _editor_json(request)
+    if isinstance(body, web.Response):
+        return body
     outcome, status = await _revert(request, body)
     return web.json_response(_outcome_json(outcome), status=status, headers=_NO_STORE)
 

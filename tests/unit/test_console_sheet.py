@@ -41,12 +41,8 @@ async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     app = create_app(settings_for(DUTA_CONSOLE_DB=str(db)))
     embedder = FakeEmbedder()
     console_app(app)[DESK] = KnowledgeDesk(embedder=lambda: embedder)
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    try:
+    async with TestClient(TestServer(app)) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def _knowledge() -> Path:

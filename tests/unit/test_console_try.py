@@ -280,12 +280,8 @@ async def client(tmp_path: Path, rasa: tuple[RecordedRasa, str]) -> AsyncIterato
     settings = settings_for(DUTA_CONSOLE_DB=str(db), RASA_URL=rasa[1], RASA_TOKEN=RASA_TOKEN)
     app = create_app(settings)
     console_app(app)[DESK] = NoModelDesk()
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    try:
+    async with TestClient(TestServer(app)) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def _hidden_csrf(html: str) -> str:

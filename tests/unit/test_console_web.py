@@ -57,12 +57,8 @@ async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
     store.add_user("viewer1", "viewer", PASSWORD)
     app = create_app(settings_for(DUTA_CONSOLE_DB=str(db)))
     console_app(app)[DESK] = StandInDesk()
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    try:
+    async with TestClient(TestServer(app)) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def console_app(app: web.Application) -> web.Application:
