@@ -213,7 +213,11 @@ def confidence_of(result: Any) -> float:
 
 
 async def search_in_context(
-    tracker: Tracker, query: str | None, language: str, strict: bool = False
+    tracker: Tracker,
+    query: str | None,
+    language: str,
+    strict: bool = False,
+    lean_on_earlier: bool = True,
 ) -> Any:
     """The knowledge layer's surest answer for `query`: as typed, each of its sentences when it
     has several (a greeting or "never mind" in front of a question), or, for a short message,
@@ -221,7 +225,8 @@ async def search_in_context(
     "and the fee?", "who opened it?", "itu di mana?"; a new question is surer alone)."""
     if not query or query.startswith("/"):
         return await search(query, language, strict=strict)
-    earlier = earlier_questions(tracker) if len(query.split()) <= FOLLOW_UP_MAX_WORDS else []
+    short = len(query.split()) <= FOLLOW_UP_MAX_WORDS
+    earlier = earlier_questions(tracker) if lean_on_earlier and short else []
     candidates = clauses(query) + [f"{e} {query}" for e in earlier[:CONTEXT_QUESTIONS]]
     result, *others = await search_all([query, *candidates], language, strict=strict)
     for other in others:
@@ -255,9 +260,9 @@ def leading_entry(
     quotes them); one of those is the answer only when it leads the next record by ENTRY_LEAD,
     another answerable entry always. Without it (None), every entry must lead.
 
-    The entry that answered last is no answer here: a short message searched together with the
-    question before ("Apa itu Diplomasi 4.0?" ... "I need a visa") finds it again, but the
-    message asks for the flow."""
+    Search the message without the questions before it (`lean_on_earlier=False`): "visa" after
+    two questions about Safe Travel, searched with them, finds Safe Travel again, but the message
+    asks for the flow. For the same reason the entry that answered last is no answer here."""
     hit = best_hit(result)
     if hit is None or hit.kind != "faq" or hit.doc_id == last_answered_record(tracker):
         return None
@@ -377,7 +382,7 @@ class ActionHandoff(Action):
         text = (tracker.latest_message or {}).get("text")
         result = None
         if text and not text.startswith("/"):
-            result = await search_in_context(tracker, text, language)
+            result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         # The handoff text is built from no entry: any entry that answers is the answer.
         if leading_entry(result, tracker, flows_own=()) is None:
             dispatcher.utter_message(response="utter_handoff")

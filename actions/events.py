@@ -243,7 +243,11 @@ class ActionEvents(Action):
             # An entry answering the question itself is the answer; a message without an
             # event's words ("kegiatan diplomasi apa yang bisa virtual?") is no question about
             # events, so any answer of the knowledge layer beats the list.
-            result = await search_in_context(tracker, text, language) if text else None
+            result = (
+                await search_in_context(tracker, text, language, lean_on_earlier=False)
+                if text
+                else None
+            )
             about_something_else = bool(text) and not _EVENT_WORDS.search(text)
             if leading_entry(result, tracker) or (about_something_else and best_hit(result)):
                 await utter_answer(dispatcher, tracker, result, language)

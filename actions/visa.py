@@ -153,13 +153,16 @@ class ActionVisaEntry(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if text.startswith("/"):
             return [SlotSet("visa_precise", False)]
-        result = await search_in_context(tracker, text, language)
-        hit = best_hit(result)
-        # A precise question needs no lead over the other visa entries: the form would only ask
-        # for what the question already narrows down.
-        visa_fact = hit is not None and is_precise(text) and (hit.faq_id or "").startswith("visa-")
-        if leading_entry(result, tracker, FORM_ENTRIES) is None and not visa_fact:
-            return [SlotSet("visa_precise", False)]
+        result = await search_in_context(tracker, text, language, lean_on_earlier=False)
+        if leading_entry(result, tracker, FORM_ENTRIES) is None:
+            # A precise question ("and the fee?") needs no lead over the other visa entries, and
+            # may lean on the question before: the form would only ask for what it narrows down.
+            if not is_precise(text):
+                return [SlotSet("visa_precise", False)]
+            result = await search_in_context(tracker, text, language)
+            hit = best_hit(result)
+            if hit is None or not (hit.faq_id or "").startswith("visa-"):
+                return [SlotSet("visa_precise", False)]
         await utter_answer(dispatcher, tracker, result, language)
         return [SlotSet("visa_precise", True)]
 

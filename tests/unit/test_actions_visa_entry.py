@@ -159,3 +159,29 @@ async def test_the_entry_answered_last_does_not_take_the_flow(install: Any) -> N
         {"event": "user", "text": "I need a visa"},
     ]
     assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
+
+
+class KnowsSafeTravel(FakeKB):
+    """Answers (with a non-form entry) only a query that mentions Safe Travel."""
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, strict: bool = False) -> Any:
+        result = super().search(query, k, lang, strict)
+        result.answerable = "safe travel" in query.casefold()
+        return result
+
+
+async def test_a_new_topic_after_follow_ups_opens_the_form(install: Any) -> None:
+    """ "visa" after two questions about Safe Travel: searched with them it would find Safe
+    Travel again; the flow's decision searches the message alone."""
+    install(KnowsSafeTravel([faq_hit()]))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("visa", "ask_visa", slots={"language": "en"})
+    answered = {"event": "bot", "data": {"custom": {"duta": {"fallback": False}}}}
+    tracker.events = [
+        {"event": "user", "text": "what is Safe Travel?"},
+        answered,
+        {"event": "user", "text": "is it on Android?"},
+        answered,
+        {"event": "user", "text": "visa"},
+    ]
+    assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
