@@ -61,6 +61,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "button_panic_button": {"id": "Tombol darurat", "en": "Emergency button"},
     "button_peduli_wni": {"id": "Tinggal di luar negeri", "en": "Living abroad"},
     "button_lost_passport": {"id": "Paspor hilang", "en": "Lost passport"},
+    # Under every question of the visa form.
+    "button_cancel_form": {"id": "Batal", "en": "Cancel"},
     # Visa form: questions and button titles.
     "ask_visa_direction": {
         "id": (

@@ -306,6 +306,8 @@ class AskVisaSlot(Action, ABC):
             }
             for value in VALUES[self.slot]
         ]
+        # The way out, visible at every question of the form (not only named in the first).
+        buttons.append({"title": say("button_cancel_form", language), "payload": "/cancel"})
         dispatcher.utter_message(text=say(f"ask_{self.slot}", language), buttons=buttons)
         return []
 

@@ -174,7 +174,7 @@ async def test_indonesian_going_abroad_is_sent_to_the_destination_embassy() -> N
     assert "destination country" in text and "Safe Travel" in text
 
 
-async def test_question_offers_one_button_per_value() -> None:
+async def test_question_offers_one_button_per_value_and_the_way_out() -> None:
     dispatcher = CollectingDispatcher()
     await ActionAskVisaPurpose().run(dispatcher, make_tracker(slots={"language": "en"}), {})
     [message] = dispatcher.messages
@@ -183,7 +183,9 @@ async def test_question_offers_one_button_per_value() -> None:
         '/inform{"visa_purpose": "tourism"}',
         '/inform{"visa_purpose": "business"}',
         '/inform{"visa_purpose": "other"}',
+        "/cancel",
     ]
+    assert message["buttons"][-1]["title"] == "Cancel"
 
 
 async def test_reset_leaves_the_form_and_forgets_answers() -> None:
