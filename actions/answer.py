@@ -212,6 +212,14 @@ def confidence_of(result: Any) -> float:
     return float((getattr(result, "signals", None) or {}).get("confidence", 0.0))
 
 
+def with_earlier_questions(tracker: Tracker, query: str) -> list[str]:
+    """A short message asked together with each of the user's last answered questions ("and the
+    fee?" with "what is the e-VOA?"); [] for a longer one, which is searched as it stands."""
+    if len(query.split()) > FOLLOW_UP_MAX_WORDS:
+        return []
+    return [f"{e} {query}" for e in earlier_questions(tracker)[:CONTEXT_QUESTIONS]]
+
+
 async def search_in_context(
     tracker: Tracker,
     query: str | None,
@@ -225,9 +233,9 @@ async def search_in_context(
     "and the fee?", "who opened it?", "itu di mana?"; a new question is surer alone)."""
     if not query or query.startswith("/"):
         return await search(query, language, strict=strict)
-    short = len(query.split()) <= FOLLOW_UP_MAX_WORDS
-    earlier = earlier_questions(tracker) if lean_on_earlier and short else []
-    candidates = clauses(query) + [f"{e} {query}" for e in earlier[:CONTEXT_QUESTIONS]]
+    candidates = clauses(query)
+    if lean_on_earlier:
+        candidates += with_earlier_questions(tracker, query)
     result, *others = await search_all([query, *candidates], language, strict=strict)
     for other in others:
         if best_hit(other) is None:
@@ -413,9 +421,9 @@ class ActionHelp(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         text = (tracker.latest_message or {}).get("text") or ""
-        earlier = earlier_questions(tracker)[:CONTEXT_QUESTIONS]
-        if earlier and not text.startswith("/") and len(text.split()) <= FOLLOW_UP_MAX_WORDS:
-            results = await search_all([f"{e} {text}" for e in earlier], language)
+        queries = [] if text.startswith("/") else with_earlier_questions(tracker, text)
+        if queries:
+            results = await search_all(queries, language)
             answered = [r for r in results if best_hit(r) is not None]
             if answered:
                 result = max(answered, key=confidence_of)

@@ -22,3 +22,10 @@ def language_meta(language: str, chosen: bool = False) -> dict:
 def duta_meta_of(event: dict[str, Any]) -> dict[str, Any]:
     """The `custom.duta` of a tracker's bot event ({} for another event or none)."""
     return ((event.get("data") or {}).get("custom") or {}).get("duta") or {}
+
+
+def messages_before(tracker: Any) -> list[str]:
+    """The user's messages before the one being answered, the latest first (buttons' payloads
+    included, as sent)."""
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return list(reversed(said[:-1]))

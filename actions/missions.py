@@ -30,7 +30,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.language import DEFAULT_LANGUAGE, normalise
-from actions.meta import duta_meta
+from actions.meta import duta_meta, messages_before
 from actions.texts import say
 
 logger = logging.getLogger(__name__)
@@ -137,8 +137,7 @@ PLACE_MEMORY_MESSAGES = 5
 async def resolve_for(tracker: Tracker) -> Any:
     """The mission for this conversation's place: named now, named in one of the user's last
     PLACE_MEMORY_MESSAGES messages, or the channel's own mission."""
-    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    earlier = list(reversed(said[:-1]))[:PLACE_MEMORY_MESSAGES]
+    earlier = messages_before(tracker)[:PLACE_MEMORY_MESSAGES]
     text = (tracker.latest_message or {}).get("text")
     return await resolve(text, home_mission(tracker), earlier)
 

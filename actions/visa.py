@@ -29,7 +29,7 @@ from actions.answer import (
     utter_answer,
 )
 from actions.language import DEFAULT_LANGUAGE, normalise
-from actions.meta import duta_meta
+from actions.meta import duta_meta, messages_before
 from actions.texts import say
 
 VISA_SLOTS = ("visa_direction", "visa_purpose", "visa_nationality")
@@ -267,9 +267,7 @@ class ActionCorrect(Action):
 
 def previous_message(tracker: Tracker) -> str | None:
     """The user's message before this one (typed, not a button)."""
-    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    earlier = [t for t in said[:-1] if t and not t.startswith("/")]
-    return earlier[-1] if earlier else None
+    return next((t for t in messages_before(tracker) if t and not t.startswith("/")), None)
 
 
 def corrected_question(previous: str | None, text: str) -> str | None:

@@ -174,9 +174,7 @@ def main() -> int:
     parser.add_argument(
         "--no-tune", action="store_true", help="with --cli-defaults: build --no-tune"
     )
-    parser.add_argument(
-        "--data", type=Path, help="FacQA folder (default bench/data/facqa)"
-    )
+    parser.add_argument("--data", type=Path, help="FacQA folder (default bench/data/facqa)")
     parser.add_argument("--workdir", type=Path, help="with --cli-defaults: keep files here")
     parser.add_argument("--model", help="embedding model folder")
     parser.add_argument("--json", action="store_true")
