@@ -125,9 +125,10 @@ _TIE_MARGIN = 0.5
 
 @lru_cache(maxsize=1)
 def _lingua() -> LanguageDetector:
-    # Built on the first tie only, so a process that never meets one does not pay its 60-80 MB;
-    # preloaded because lazily loaded n-gram models made single calls take up to 0.6 s. The
-    # models are inside the wheel: nothing is downloaded.
+    # Built once: by `prepare` at a server's start, else at the first tie (tools, tests), so a
+    # command that never meets one does not pay its 60-80 MB. Preloaded because lazily loaded
+    # n-gram models made single calls take up to 0.6 s. The models are inside the wheel:
+    # nothing is downloaded.
     builder = LanguageDetectorBuilder.from_languages(Language.INDONESIAN, Language.ENGLISH)
     return builder.with_preloaded_language_models().build()
 
