@@ -262,6 +262,9 @@ class Place:
     region: str | None = None
     mission: Mission | None = None
     position: tuple[float, float] | None = None  # latitude, longitude of a city
+    # A mission city's name from GeoNames' alternate names ("Kita" for Quito, "Sana" for
+    # Sana'a), not the directory's own: it may be an ordinary word, and counts as a town's does.
+    alternate: bool = False
 
 
 @dataclass
@@ -313,8 +316,10 @@ class Gazetteer:
         for name, city in cities.items():
             names_of.setdefault(city["geonameid"], set()).add(name)
         for mission in directory.missions:
-            # Every name of the mission's city ("Davao" for "Davao City", "Den Haag").
-            city_names = {_fold(c) for c in mission.city.values()}
+            # Every name of the mission's city ("Davao" for "Davao City", "Den Haag"); the
+            # directory's and GeoNames' main names are its own, the rest are alternates.
+            own_names = {_fold(c) for c in mission.city.values()}
+            city_names = set(own_names)
             record = next(
                 (cities[n] for n in city_names if cities.get(n, {}).get("countrycode")
                  == mission.country), None,
@@ -324,6 +329,7 @@ class Gazetteer:
                 positions[mission.id] = (record["latitude"], record["longitude"])
                 region = regions.get(f"{mission.country}.{record['admin1code']}")
                 city_names |= names_of[record["geonameid"]]
+                own_names.add(_fold(record["name"]))
             for name in city_names:
                 names[name] = Place(
                     name,
@@ -332,6 +338,7 @@ class Gazetteer:
                     region,
                     mission,
                     positions.get(mission.id),
+                    alternate=name not in own_names,
                 )
         for name, code in {**country_names(), **directory.aliases}.items():
             names[name] = Place(name, "country", code)
@@ -383,7 +390,7 @@ class Gazetteer:
         named = all(word in capitalised for word in piece.split())
         if len(piece) < 4:
             return named
-        if place.kind != "city":
+        if place.kind != "city" and not place.alternate:
             return True
         if piece in self.ordinary_words:
             return named

@@ -101,6 +101,7 @@ def test_validate_checks_the_directory_from_the_command_line(
         ("is there an Indonesian embassy in Iceland?", "kbri-oslo", "accredited"),
         ("my wallet was stolen in Kuala Lumpr", "kbri-kuala-lumpur", "mission-city"),
         ("which consulate covers Texas?", "kjri-houston", "consulate-area"),
+        ("ada demo di Sana'a, kami aman?", "kbri-sanaa", "mission-city"),
     ],
 )
 def test_a_place_resolves_to_the_mission_that_serves_it(
@@ -119,6 +120,10 @@ def test_a_place_resolves_to_the_mission_that_serves_it(
         "Sale of tickets for the conference",  # Salé, Morocco
         "my mobile was stolen, police report?",
         "mau liburan ke Bali",  # a place at home, not the town abroad of that name
+        # Other names GeoNames gives a mission's city are towns' names here, not the city's own.
+        "ada gempa di sana, adik sy gak bisa dihubungi",  # "Sana", Sana'a
+        "kita harus gimana sekarang",  # "Kita", Quito
+        "apakah aman pergi ke luar negeri sekarang?",  # "Aman", Amman
     ],
 )
 def test_ordinary_words_are_not_taken_for_towns(directory: Directory, text: str) -> None:
