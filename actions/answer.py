@@ -257,16 +257,14 @@ def lead_of(result: Any) -> float:
     return float(signals.get("confidence", 0.0)) - float(signals.get("runner_up", 0.0))
 
 
-def leading_entry(
-    result: Any, tracker: Tracker, flows_own: Collection[str] | None = None
-) -> Any | None:
+def leading_entry(result: Any, tracker: Tracker, flows_own: Collection[str]) -> Any | None:
     """The FAQ entry that answers the question itself, or None. Such an entry is the answer
     whatever flow the NLU picked (the visa form, the events list, the handoff): staff wrote it
     for this question, and a flow keeps the questions no entry answers.
 
     `flows_own`: the entries the flow itself answers from once it knows the case (the visa form
-    quotes them); one of those is the answer only when it leads the next record by ENTRY_LEAD,
-    another answerable entry always. Without it (None), every entry must lead.
+    quotes them, the events list describes their events); one of those is the answer only when
+    it leads the next record by ENTRY_LEAD, another answerable entry always.
 
     Search the message without the questions before it (`lean_on_earlier=False`): "visa" after
     two questions about Safe Travel, searched with them, finds Safe Travel again, but the message
@@ -274,8 +272,7 @@ def leading_entry(
     hit = best_hit(result)
     if hit is None or hit.kind != "faq" or hit.doc_id == last_answered_record(tracker):
         return None
-    needs_lead = flows_own is None or hit.faq_id in flows_own
-    if needs_lead and lead_of(result) < ENTRY_LEAD:
+    if hit.faq_id in flows_own and lead_of(result) < ENTRY_LEAD:
         return None
     return hit
 

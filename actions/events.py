@@ -106,6 +106,16 @@ def events_named(text: str, events: tuple[dict[str, Any], ...]) -> list[dict[str
     return [event for score, event in scored if score == best]
 
 
+def about_listed_event(hit: Any, events: tuple[dict[str, Any], ...]) -> bool:
+    """Whether a FAQ entry is about an event this action lists (its answers, question or tags
+    name one): such an entry is the events flow's own, and beats the list only when it leads the
+    next record (`leading_entry`). An entry on an event the list lacks (one staff added) is the
+    answer outright, as any entry is for the visa form."""
+    tags = " ".join((getattr(hit, "extra", None) or {}).get("tags", []))
+    texts = [*(hit.answers or {}).values(), hit.title or "", tags]
+    return any(events_named(text, events) for text in texts)
+
+
 def describe(event: dict[str, Any], language: str) -> str:
     """All the event's facts in one message."""
     lines = [event["name"][language], f"{say('label_date', language)}: {when(event, language)}"]
@@ -249,7 +259,9 @@ class ActionEvents(Action):
                 else None
             )
             about_something_else = bool(text) and not _EVENT_WORDS.search(text)
-            if leading_entry(result, tracker) or (about_something_else and best_hit(result)):
+            hit = best_hit(result)
+            own = {hit.faq_id} if hit is not None and about_listed_event(hit, events) else set()
+            if leading_entry(result, tracker, own) or (about_something_else and hit):
                 await utter_answer(dispatcher, tracker, result, language)
                 return []
         answer_events(dispatcher, events, language, text, event_id)

@@ -226,7 +226,13 @@ class ActionMissionCard(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
-        found = await resolve_for(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        found = None
+        if text.startswith("/"):
+            # The widget's header button on an embassy's site: that embassy's card, whatever
+            # place the conversation named before.
+            found = await resolve(None, home_mission(tracker))
+        found = found or await resolve_for(tracker)
         if found is None:
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:

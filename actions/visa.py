@@ -150,8 +150,10 @@ class ActionVisaEntry(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = _language(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
-        if text.startswith("/"):
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        # A button, or a typed "yes" to "continue with your visa question?": no question to answer.
+        if text.startswith("/") or (message.get("intent") or {}).get("name") == "affirm":
             return [SlotSet("visa_precise", False)]
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         if leading_entry(result, tracker, FORM_ENTRIES) is None:

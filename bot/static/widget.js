@@ -66,6 +66,7 @@
       e4xx: "Pesan tidak dapat diproses. Silakan ubah lalu kirim lagi.",
       notSetUp: "Situs ini belum disiapkan untuk Duta, jadi Duta tidak dapat menjawab di sini.",
       forget: "Hapus percakapan saya",
+      ourMission: "Kontak perwakilan RI di sini",
       forgetAsk: "Hapus percakapan ini dari Duta dan dari perangkat ini? Tidak dapat dibatalkan.",
       forgetYes: "Hapus",
       forgetNo: "Batal",
@@ -111,6 +112,7 @@
       e4xx: "The message could not be processed. Please change it and send it again.",
       notSetUp: "This site is not set up for Duta, so Duta cannot answer here.",
       forget: "Delete my conversation",
+      ourMission: "This Indonesian mission's contacts",
       forgetAsk: "Delete this conversation from Duta and from this device? This cannot be undone.",
       forgetYes: "Delete",
       forgetNo: "Cancel",
@@ -250,6 +252,7 @@
     send: "M4 12l16-8-6 16-2.5-6.5z",
     reset: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
     trash: "M4 7h16M10 11v6M14 11v6M9 7V4h6v3M6 7l1 13h10l1-13",
+    building: "M3 21h18M5 21V9l7-5 7 5v12M9 21v-6h6v6M9 11h.01M15 11h.01",
     // Drawn, not an emoji: systems without an emoji font would show empty boxes.
     thumb: "M3 10h4v11H3zM7 10l4-8c1.5 0 3 1 3 3v4h5a2 2 0 0 1 2 2.3l-1.3 7.7a2 2 0 0 1-2 1.7H7"
   };
@@ -441,6 +444,12 @@
   ui.close = h("button", {
     type: "button", class: "icon", on: { click: function () { setOpen(false, true); } }
   }, [icon("close")]);
+  // On an embassy's own site, its card is one click away (the gateway answers /ask_mission with
+  // the data-mission's card).
+  ui.mission = mission && h("button", {
+    type: "button", class: "icon",
+    on: { click: function () { send("/ask_mission", t("ourMission")); } }
+  }, [icon("building")]);
   // "Delete my conversation" asks first, inside the panel (no window.confirm: sites may block it).
   ui.confirmText = h("p", { id: "duta-confirm" });
   ui.confirmYes = h("button", {
@@ -464,7 +473,7 @@
   }, [
     h("div", { class: "head" }, [
       h("div", { class: "brand" }, [ui.title, ui.sub]),
-      h("div", { class: "tools" }, [ui.langs, ui.reset, ui.forget, ui.close])
+      h("div", { class: "tools" }, [ui.langs, ui.mission, ui.reset, ui.forget, ui.close])
     ]),
     ui.confirm, ui.log, ui.form, ui.note, ui.live
   ]);
@@ -487,8 +496,10 @@
     ui.langButtons.forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.lang === lang));
     });
-    [[ui.reset, "newChat"], [ui.forget, "forget"], [ui.close, "close"], [ui.send, "send"]]
+    [[ui.reset, "newChat"], [ui.forget, "forget"], [ui.close, "close"], [ui.send, "send"],
+      [ui.mission, "ourMission"]]
       .forEach(function (pair) {
+        if (!pair[0]) return;
         pair[0].setAttribute("aria-label", t(pair[1]));
         pair[0].title = t(pair[1]);
       });

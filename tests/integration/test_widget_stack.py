@@ -192,7 +192,8 @@ def _user_texts(running_stack: RunningStack, sender: str) -> list[str]:
 def test_an_embassy_site_with_data_mission_gets_its_missions_card(
     running_stack: RunningStack, tmp_path: Path
 ) -> None:
-    """The embassy's own site sets data-mission: help without a place names that mission."""
+    """The embassy's own site sets data-mission: help without a place names that mission, and
+    the button in the panel's header shows its card."""
     gateway = running_stack.config.gateway_url
     page_url = gateway + "/an-embassy-page"  # same origin as the gateway: an allowed site
     html = embedding_page(gateway + "/widget.js", page_lang="en", mission="kbri-tokyo")
@@ -208,3 +209,12 @@ def test_an_embassy_site_with_data_mission_gets_its_missions_card(
         link = widget.page.locator('duta-widget a[href="https://kemlu.go.id/tokyo"]')
         expect(link.first).to_be_visible()
         widget.screenshot("widget-mission-card.png")
+
+        # Another place named, then the header's button: still this embassy's own card.
+        osaka = "\n".join(widget.send("and if I were in Osaka?"))
+        assert "Osaka" in osaka, osaka
+        before = widget.count(".msg.bot:not(.typing)")
+        widget.page.get_by_role("button", name="This Indonesian mission's contacts").click()
+        card = "\n".join(widget.wait_for_answer(before))
+        assert "Embassy of the Republic of Indonesia in Tokyo" in card, card
+        assert "Osaka" not in card, card

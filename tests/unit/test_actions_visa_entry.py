@@ -134,6 +134,16 @@ async def test_a_question_about_events_lists_them_when_no_entry_leads(install: A
     assert "RCDD" in texts(dispatcher)[0]
 
 
+async def test_an_entry_on_an_event_the_list_lacks_beats_it_without_a_lead(install: Any) -> None:
+    """An event staff added as an entry only: the list cannot answer it, the entry does."""
+    hit = SimpleNamespace(**{**vars(faq_hit()), "faq_id": "museum-week", "title": "Pekan Museum",
+                             "answers": {"id": "Pekan Museum diadakan tiap Mei.",
+                                         "en": "Museum Week is held every May."}})  # fmt: skip
+    install(FakeKB([hit], lead=0.0))
+    dispatcher = await events_reply("acara pekan museum diadain bulan apa")
+    assert texts(dispatcher) == ["Pekan Museum diadakan tiap Mei."]
+
+
 async def test_an_entry_that_answers_an_events_question_beats_the_list(install: Any) -> None:
     install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
     dispatcher = await events_reply("museum diplomasi buka jam berapa pas ada acara?")
