@@ -227,17 +227,45 @@ class ActionMissionCard(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         text = (tracker.latest_message or {}).get("text") or ""
-        found = None
         if text.startswith("/"):
             # The widget's header button on an embassy's site: that embassy's card, whatever
             # place the conversation named before.
             found = await resolve(None, home_mission(tracker))
+        else:
+            found = await resolve(text)
+            # A mission question naming no place would only get "where are you?" (or the home
+            # mission's card); an entry staff wrote for it answers it.
+            if (
+                found is None
+                and not asked_where(tracker)
+                and await _entry_answered(dispatcher, tracker, text, language)
+            ):
+                return []
         found = found or await resolve_for(tracker)
         if found is None:
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:
             utter_card(dispatcher, found, language)
         return []
+
+
+async def _entry_answered(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, language: str
+) -> bool:
+    """Nothing hides an entry (issue 22): an entry staff wrote for the question (a complaints
+    procedure about the KBRI's service) is the answer, though the NLU heard a mission question.
+    The entries about contacting a mission are this action's own: they must lead the next
+    record."""
+    from actions import answer  # answer imports this module
+
+    result = await answer.search_in_context(tracker, text, language, lean_on_earlier=False)
+    hit = answer.best_hit(result)
+    tags = (getattr(hit, "extra", None) or {}).get("tags", [])
+    own = {hit.faq_id} if hit is not None and CARD_TAG in tags else set()
+    if answer.leading_entry(result, tracker, own) is None:
+        return False
+    await answer.utter_answer(dispatcher, tracker, result, language)
+    return True
 
 
 class ActionEmergency(Action):

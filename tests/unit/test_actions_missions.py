@@ -21,6 +21,12 @@ from tests.unit.test_actions_answer import FakeKB, faq_hit
 from tests.unit.test_actions_support import duta, make_tracker, texts
 
 
+@pytest.fixture(autouse=True)
+def no_entry_answers(install: Any) -> None:
+    """The card action first asks the knowledge layer for an entry; here none answers."""
+    install(FakeKB([], answerable=False))
+
+
 async def card_for(text: str, language: str) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text, "emergency", slots={"language": language})
@@ -63,6 +69,32 @@ async def test_no_place_asks_once_where_the_user_is() -> None:
         "Which city or country are you in? Tell me, and I'll give you the nearest "
         "Indonesian mission's contacts."
     ]
+
+
+async def test_an_entry_for_the_question_beats_the_card(install: Any) -> None:
+    """Nothing hides an entry: a complaints procedure that names the KBRI is the answer."""
+    install(FakeKB([faq_hit()], lead=0.0))
+    dispatcher = await card_for("sy mau komplain soal pelayanan KBRI, caranya gmn?", "id")
+    assert texts(dispatcher) == ["ICDD diadakan 16 November 2021."]
+
+
+async def test_a_mission_contact_entry_beats_the_question_only_when_it_leads(
+    install: Any,
+) -> None:
+    tagged = SimpleNamespace(**{**vars(faq_hit()), "extra": {"tags": ["mission-contact"]}})
+    install(FakeKB([tagged], lead=0.0))
+    [asked] = texts(await card_for("alamat KBRI di mana ya", "id"))
+    assert asked == say("mission_where_are_you", "id")
+    install(FakeKB([tagged], lead=1.0))
+    assert texts(await card_for("alamat KBRI di mana ya", "id")) == [
+        "ICDD diadakan 16 November 2021."
+    ]
+
+
+async def test_a_named_place_gets_its_card_whatever_entry_leads(install: Any) -> None:
+    install(FakeKB([faq_hit()], lead=1.0))
+    [card] = texts(await card_for("who do I contact at the Indonesian embassy in Osaka", "en"))
+    assert card.startswith("The Indonesian mission for Osaka: Consulate General")
 
 
 async def test_a_tagged_knowledge_answer_is_followed_by_the_card(install: Any) -> None:

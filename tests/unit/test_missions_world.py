@@ -31,6 +31,7 @@ from knowledge.missions import (
 )
 from knowledge.paths import PROJECT_ROOT
 from tests.unit.conftest import DIRECTORY_FILE
+from tests.unit.test_actions_answer import FakeKB
 from tests.unit.test_actions_support import make_tracker, texts
 
 
@@ -191,6 +192,12 @@ def test_validate_reports_the_world_coverage_and_fails_on_a_country_left_out(
     done = validate(_with(raw, no_mission=left_out))
     assert done.returncode == 1
     assert "error: 1 resolve to no mission and are not in no_mission: SS" in done.stderr
+
+
+@pytest.fixture(autouse=True)
+def no_entry_answers(install: Any) -> None:
+    """The card action first asks the knowledge layer for an entry; here none answers."""
+    install(FakeKB([], answerable=False))
 
 
 async def card(text: str, language: str, home: str | None = None) -> str:
