@@ -354,9 +354,10 @@ class Gazetteer:
     def mentions(self, text: str) -> list[Place]:
         folded = _fold(text)
         # A capital says "name" only inside a sentence: "Sale of tickets" begins with one anyway.
-        capitalised = {
-            _fold(w) for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*", text.strip())
-        }
+        written = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*", text.strip())
+        capitalised = {_fold(word) for word in written}
+        # In capitals throughout, a word is an acronym ("KITAS", "KBRI"), not a town's name.
+        titled = {_fold(word) for word in written if not word.isupper()}
         tokens = folded.split()
         exact: list[tuple[int, int, Place]] = []
         for size in range(self.longest, 0, -1):
@@ -364,7 +365,7 @@ class Gazetteer:
                 piece = " ".join(tokens[start : start + size])
                 place = self.names.get(piece)
                 before = tokens[start - 1] if start else ""
-                if place is None or not self._allowed(piece, place, capitalised, before):
+                if place is None or not self._allowed(piece, place, capitalised, titled, before):
                     continue
                 exact.append((start, -size, place))
         if exact:
@@ -382,16 +383,20 @@ class Gazetteer:
             return places
         return [self.names[name] for name in _near_misses(tokens, self.fuzzy_names)]
 
-    def _allowed(self, piece: str, place: Place, capitalised: set[str], before: str) -> bool:
+    def _allowed(
+        self, piece: str, place: Place, capitalised: set[str], titled: set[str], before: str
+    ) -> bool:
         """Whether a name in the text is meant as that place. Countries, regions and missions'
         cities are what people ask about; any of the world's 30,000 towns may also be a word
-        ("sale", "surat", "police"), so a town counts when written as a name inside a sentence,
-        after "in"/"di", or when its name is long and no word of Duta's own texts."""
-        named = all(word in capitalised for word in piece.split())
+        ("sale", "surat", "police") or an acronym ("KITAS"), so a town counts when written as a
+        name inside a sentence, after "in"/"di", or when its name is long and no word of Duta's
+        own texts."""
+        words = piece.split()
         if len(piece) < 4:
-            return named
+            return all(word in capitalised for word in words)  # "UK", "KL"
         if place.kind != "city" and not place.alternate:
             return True
+        named = all(word in titled for word in words)
         if piece in self.ordinary_words:
             return named
         return named or before in _PLACE_PREPOSITIONS or len(piece) >= _LONG_NAME

@@ -1,6 +1,7 @@
 """One multi-turn conversation per channel through the visa form (issue 18, "forms never trap"):
 the form asks, a question in its middle is answered and the form offered once to resume, a
-follow-up leans on that answer, the form resumes where it was, and an exit ends it for good.
+follow-up leans on that answer, the form resumes where it was (by the offer's button, or by a
+typed "yes"), and an exit ends it for good.
 
 Telegram (in Indonesian) through the emulator and the widget (in English) in Chromium, both on
 the session stack's real gateway, Rasa and action server.
@@ -145,7 +146,8 @@ def test_widget_visa_form_question_follow_up_and_exit(
         assert detect_language(follow_up) == "en", follow_up
         assert not FORM_QUESTION_EN.search(follow_up) and not chips() & FORM_BUTTONS_EN
 
-        [resumed] = press("Continue the visa question")
+        # Typed, the offer's "yes" resumes it as its button does.
+        [resumed] = widget.send("yes, continue")
         assert FORM_QUESTION_EN.search(resumed) and "Tourism" in chips()
 
         # The exit: "menu" shows the topics and ends the form.

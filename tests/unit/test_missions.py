@@ -124,6 +124,7 @@ def test_a_place_resolves_to_the_mission_that_serves_it(
         "ada gempa di sana, adik sy gak bisa dihubungi",  # "Sana", Sana'a
         "kita harus gimana sekarang",  # "Kita", Quito
         "apakah aman pergi ke luar negeri sekarang?",  # "Aman", Amman
+        "suami sy WNA mau tinggal di indo, KITAS penyatuan keluarga gimana",  # "Kitas", Quito
     ],
 )
 def test_ordinary_words_are_not_taken_for_towns(directory: Directory, text: str) -> None:
