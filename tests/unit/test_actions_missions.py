@@ -258,3 +258,26 @@ async def test_a_place_named_earlier_in_the_conversation_is_remembered() -> None
     ]
     await ActionEmergency().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"].startswith("The Indonesian mission for Osaka")
+
+
+@pytest.mark.parametrize(("share", "emergency"), [(0.15, True), (0.0, False)])
+async def test_trouble_in_a_named_place_taken_for_out_of_scope_gets_the_emergency_reply(
+    install: Any, share: float, emergency: bool
+) -> None:
+    """The NLU said out of scope but still gave the emergency intent a share: someone in
+    trouble in Cuzco gets the card and the hotline; "weather in Lima" keeps its decline."""
+    install(FakeKB([], answerable=False))
+    tracker = make_tracker(
+        "My wife is in a clinic in Cuzco and they want a big deposit", "out_of_scope",
+        slots={"language": "en"},
+    )  # fmt: skip
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "out_of_scope", "confidence": 1.0 - share},
+        {"name": "emergency", "confidence": share},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert ("utter_emergency" in responses) is emergency, dispatcher.messages
+    assert any("Embassy of the Republic of Indonesia in Lima" in t for t in said) is emergency
