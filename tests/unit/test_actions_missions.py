@@ -281,3 +281,28 @@ async def test_trouble_in_a_named_place_taken_for_out_of_scope_gets_the_emergenc
     responses = [m.get("response") for m in dispatcher.messages]
     assert ("utter_emergency" in responses) is emergency, dispatcher.messages
     assert any("Embassy of the Republic of Indonesia in Lima" in t for t in said) is emergency
+
+
+@pytest.mark.parametrize("after_emergency", [True, False])
+async def test_a_place_named_during_an_emergency_gets_its_card(
+    install: Any, after_emergency: bool
+) -> None:
+    """ "Peru. Her last story was from Cusco", taken for out of scope: right after an emergency
+    it says where the trouble is; out of the blue it is declined as before."""
+    install(FakeKB([], answerable=False))
+    tracker = make_tracker(
+        "Peru. Her last instagram story was from Cusco", "out_of_scope", slots={"language": "en"}
+    )
+    earlier = [
+        {"event": "user", "text": "my sister is missing, we lost contact 6 days ago"},
+        {"event": "action", "name": "action_emergency"},
+        {"event": "bot", "text": "Which city or country is she in?"},
+        {"event": "user", "text": "she was backpacking"},
+        {"event": "action", "name": "action_answer_from_knowledge"},
+    ]
+    tracker.events = [*(earlier if after_emergency else earlier[3:]), {"event": "user"}]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert any("Embassy of the Republic of Indonesia in Lima" in t for t in said) is after_emergency
+    assert any("outside what I can help with" in t for t in said) is not after_emergency

@@ -125,6 +125,7 @@ def test_a_place_resolves_to_the_mission_that_serves_it(
         "kita harus gimana sekarang",  # "Kita", Quito
         "apakah aman pergi ke luar negeri sekarang?",  # "Aman", Amman
         "suami sy WNA mau tinggal di indo, KITAS penyatuan keluarga gimana",  # "Kitas", Quito
+        "my sister went backpacking in south america alone",  # a continent, not the US
     ],
 )
 def test_ordinary_words_are_not_taken_for_towns(directory: Directory, text: str) -> None:
