@@ -281,15 +281,16 @@ EMERGENCY_MEMORY_MESSAGES = 3
 
 
 def in_emergency(tracker: Tracker) -> bool:
-    """Whether Duta gave the emergency reply to one of the user's last
-    EMERGENCY_MEMORY_MESSAGES messages: a place named now is where the trouble is."""
+    """Whether Duta gave the emergency reply (`utter_emergency`, from whichever action or rule)
+    to one of the user's last EMERGENCY_MEMORY_MESSAGES messages: a place named now is where
+    the trouble is."""
     seen = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             seen += 1
             if seen > EMERGENCY_MEMORY_MESSAGES:
                 return False
-        elif event.get("event") == "action" and event.get("name") == "action_emergency":
+        elif (event.get("metadata") or {}).get("utter_action") == "utter_emergency":
             return True
     return False
 

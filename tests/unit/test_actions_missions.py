@@ -296,11 +296,16 @@ async def test_a_place_named_during_an_emergency_gets_its_card(
     earlier = [
         {"event": "user", "text": "my sister is missing, we lost contact 6 days ago"},
         {"event": "action", "name": "action_emergency"},
+        {
+            "event": "bot",
+            "text": "If a life is in danger...",
+            "metadata": {"utter_action": "utter_emergency"},
+        },
         {"event": "bot", "text": "Which city or country is she in?"},
         {"event": "user", "text": "she was backpacking"},
         {"event": "action", "name": "action_answer_from_knowledge"},
     ]
-    tracker.events = [*(earlier if after_emergency else earlier[3:]), {"event": "user"}]
+    tracker.events = [*(earlier if after_emergency else earlier[4:]), {"event": "user"}]
     dispatcher = CollectingDispatcher()
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
     said = texts(dispatcher)
