@@ -10,7 +10,8 @@ it the normalised text measured slightly worse (docs/benchmarks.md).
    ones): "gmn" -> "bagaimana", "yg" -> "yang", "ilang" -> "hilang", "u" -> "you". Written from
    general usage, not from any question set.
 2. A word the index does not contain, with the colloquial Jakarta suffix "-in" ("diluncurin",
-   "gantiin"), becomes its standard "-kan" form when that form's stem is in the index.
+   "gantiin") or a bare nasal prefix ("ngadu", "nyoba", "ngecek"), becomes its standard "-kan"
+   or "me(N)-" form when that form's stem is in the index.
 3. Any other word of at least 5 letters that is unknown becomes the index word one edit away (a
    letter dropped, added, changed or two swapped, the first letter kept), the most frequent one
    when there are several: "arival" -> "arrival", "dipomasi" -> "diplomasi". Known means: in the
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable
 
 from knowledge.text_tokens import STOPWORDS, normalise_text, raw_tokens, stem
 
-NORMALISER_VERSION = "chat-1"
+NORMALISER_VERSION = "chat-2"
 
 
 def _pairs(block: str) -> dict[str, str]:
@@ -116,6 +117,29 @@ ABBREVIATIONS = _pairs(
 )
 
 _MIN_TYPO_LEN = 5
+_VOWELS = "aiueo"
+
+
+def _standard_forms(word: str) -> list[str]:
+    """The standard spellings a colloquial verb may stand for, to be checked against the index:
+    Jakarta "-in" for "-kan" ("diluncurin"), and the bare nasal prefix for "me(N)-" ("ngadu" ->
+    "mengadu", "nyoba" -> "menyoba"/"mencoba", "ngecek" -> "mengecek"/"cek")."""
+    if len(word) < 5:
+        return []
+    bases = [word]
+    if word.startswith("nge") and word[3] not in _VOWELS:
+        bases.append("menge" + word[3:])
+        if len(word) >= 6:  # "ngecek" -> "cek", never "ngeri" -> "ri"
+            bases.append(word[3:])
+    elif word.startswith("ng") and word[2] in _VOWELS:
+        bases.append("me" + word)
+    elif word.startswith("ny") and word[2] in _VOWELS:
+        bases += ["me" + word, "menc" + word[2:]]
+    forms = bases[1:]
+    forms += [base[:-2] + "kan" for base in bases if base.endswith("in") and len(base) >= 6]
+    return forms
+
+
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
@@ -164,8 +188,7 @@ class QueryNormaliser:
             return ABBREVIATIONS[word]
         if word in self.vocabulary or word in STOPWORDS or not word.isalpha():
             return word
-        if word.endswith("in") and len(word) >= 6:
-            standard = word[:-2] + "kan"
+        for standard in _standard_forms(word):
             if stem(standard) in self.stems:
                 return standard
         if len(word) < _MIN_TYPO_LEN or stem(word) in self.stems:

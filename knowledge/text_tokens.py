@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-TOKENIZER_VERSION = "id-tala-1"
+TOKENIZER_VERSION = "id-tala-2"
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
@@ -56,6 +56,15 @@ STOPWORDS = STOPWORDS_ID | STOPWORDS_EN
 _PARTICLES = ("kah", "lah", "tah", "pun")
 _POSSESSIVES = ("nya", "ku", "mu")
 _MIN_STEM = 3
+_VOWEL_RUN = re.compile(r"[aiueo]+")
+
+
+def _long_enough(rest: str) -> bool:
+    """Whether an affix may come off and leave `rest`: four letters, or three in two syllables
+    ('mengadu' -> 'adu', 'pengisian' -> 'isi'; 'jalan' keeps its 'an')."""
+    if len(rest) > _MIN_STEM:
+        return True
+    return len(rest) == _MIN_STEM and len(_VOWEL_RUN.findall(rest)) >= 2
 
 
 def normalise_text(text: str) -> str:
@@ -70,7 +79,7 @@ def raw_tokens(text: str) -> list[str]:
 
 def _strip_suffix(word: str, suffixes: tuple[str, ...]) -> str:
     for suffix in suffixes:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM + 1:
+        if word.endswith(suffix) and _long_enough(word[: -len(suffix)]):
             return word[: -len(suffix)]
     return word
 
@@ -94,7 +103,7 @@ def _strip_first_prefix(word: str) -> tuple[str, bool]:
     for prefix, restore in rules:
         if word.startswith(prefix):
             rest = restore + word[len(prefix) :]
-            if len(rest) >= _MIN_STEM + 1:
+            if _long_enough(rest):
                 if prefix in ("mem", "pem") and rest[1:2] not in ("a", "e", "i", "o", "u"):
                     rest = rest[1:]  # 'membangun' -> 'bangun', not 'pbangun'
                 return rest, True
@@ -103,7 +112,7 @@ def _strip_first_prefix(word: str) -> tuple[str, bool]:
 
 def _strip_second_prefix(word: str) -> str:
     for prefix in ("ber", "per", "be", "pe"):
-        if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM + 1:
+        if word.startswith(prefix) and _long_enough(word[len(prefix) :]):
             return word[len(prefix) :]
     return word
 

@@ -60,3 +60,12 @@ def test_case_and_punctuation_of_unchanged_words_are_kept() -> None:
     assert norm.normalise("Kapan ICDD diadakan?") == "Kapan ICDD diadakan?"
     assert norm.normalise("why shouldn't I apply") == "why shouldn't I apply"
     assert norm.normalise("Gmn ke KBRI?") == "bagaimana ke KBRI?"
+
+
+def test_a_bare_nasal_prefix_becomes_me_n_when_the_index_knows_the_stem() -> None:
+    norm = QueryNormaliser(["Cara menyampaikan pengaduan", "Cek status permohonan, mencari KBRI"])
+    assert norm.normalise("gmn cara ngadu") == "bagaimana cara mengadu"
+    assert norm.word("nyari") == "mencari"  # from the abbreviation table
+    assert norm.word("nyoba") == "nyoba"  # neither "soba" nor "coba" is in the index
+    assert norm.word("ngecek") == "cek"
+    assert norm.word("ngeri") == "ngeri"  # never "ri"
