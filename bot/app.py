@@ -11,7 +11,7 @@ from aiohttp import web
 from bot import middlewares
 from bot.admin import setup_console
 from bot.admin.store import ConsoleStore
-from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.app_keys import FEEDBACK, LIMIT_STORAGE, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat import chat, forget
 from bot.config import Settings
 from bot.feedback import FeedbackBox
@@ -19,7 +19,7 @@ from bot.health import health
 from bot.logging_setup import PSEUDONYMIZER, Pseudonymizer
 from bot.privacy import retention_task
 from bot.rasa_client import RasaClient
-from bot.rate_limit import RateLimiter
+from bot.rate_limit import RateLimiter, limit_storage
 from bot.telegram import setup_telegram
 from bot.votes import rate_answer
 from bot.widget_routes import add_widget_routes
@@ -28,17 +28,20 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings) -> web.Application:
+    storage = limit_storage(settings.rate_limit_redis_url)
+    ip_limiter = RateLimiter(settings.ip_rate_per_min, storage, "ip")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[
             middlewares.cors(settings.allowed_origins),
             middlewares.json_errors,
-            middlewares.ip_rate_limit(RateLimiter(settings.ip_rate_per_min), settings.trust_proxy),
+            middlewares.ip_rate_limit(ip_limiter, settings.trust_proxy),
         ],
     )
     app[SETTINGS] = settings
     app[PSEUDONYMIZER] = Pseudonymizer(settings.log_salt)
-    app[SENDER_LIMITER] = RateLimiter(settings.sender_rate_per_min)
+    app[LIMIT_STORAGE] = storage
+    app[SENDER_LIMITER] = RateLimiter(settings.sender_rate_per_min, storage, "sender")
     app[FEEDBACK] = FeedbackBox(settings.feedback_file)
     app.cleanup_ctx.append(_upstream_client)
     app.cleanup_ctx.append(retention_task)

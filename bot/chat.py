@@ -48,7 +48,7 @@ async def chat(request: web.Request) -> web.Response:
     sender_hash = request.app[PSEUDONYMIZER](sender)
     # The gateway's guess, for its own words; a reply from Rasa names the conversation's language.
     hint_language = choose_language(chat_request.lang, chat_request.message, accept_language)
-    if wait := request.app[SENDER_LIMITER].take(sender):
+    if wait := await request.app[SENDER_LIMITER].take(sender):
         log.info("rate limited", extra=fields(by="sender", sender=sender_hash))
         return rate_limited(wait, hint_language)
 
@@ -109,7 +109,7 @@ async def forget(request: web.Request) -> web.Response:
         return json_error(error.status, error.code, language, **error.params)
     rasa_sender = f"{CHANNEL}:{sender}"
     sender_hash = request.app[PSEUDONYMIZER](rasa_sender)
-    if wait := request.app[SENDER_LIMITER].take(rasa_sender):
+    if wait := await request.app[SENDER_LIMITER].take(rasa_sender):
         return rate_limited(wait, language)
     try:
         await request.app[RASA_CLIENT].forget(rasa_sender)

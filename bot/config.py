@@ -69,6 +69,9 @@ class Settings:
     telegram_message_max_chars: int = 4096
     # The staff console's accounts, sessions and unanswered questions (bot/admin, 0600).
     console_db: Path = Path("var/console.db")
+    # Set: rate-limit counts live in this Redis, shared by every gateway (docs/deploy.md); None:
+    # in this process's memory. It may hold a password.
+    rate_limit_redis_url: str | None = field(default=None, repr=False)
 
     @property
     def rasa_url(self) -> URL:
@@ -84,6 +87,7 @@ class Settings:
             self.admin_token,
             self.telegram_bot_token,
             self.telegram_webhook_secret,
+            self.rate_limit_redis_url,
         )
         return tuple(v for v in values if v)
 
@@ -119,6 +123,9 @@ class Settings:
                 "TELEGRAM_MESSAGE_MAX_CHARS", 4096, _int_between(200, 4096)
             ),
             console_db=env.parse("DUTA_CONSOLE_DB", "var/console.db", Path),
+            rate_limit_redis_url=env.parse_optional(
+                "RATE_LIMIT_REDIS_URL", _redis_url, secret=True
+            ),
         )
         env.errors.extend(_telegram_errors(settings))
         if env.errors:
@@ -144,14 +151,17 @@ class _Env:
             self.errors.append(f"{name}={raw!r}: {error}")
             return parser(str(default))
 
-    def parse_optional(self, name: str, parser: Callable[[str], T]) -> T | None:
+    def parse_optional(
+        self, name: str, parser: Callable[[str], T], secret: bool = False
+    ) -> T | None:
+        """`secret`: an error names the variable, never its value."""
         raw = self.optional(name)
         if raw is None:
             return None
         try:
             return parser(raw)
         except ValueError as error:
-            self.errors.append(f"{name}={raw!r}: {error}")
+            self.errors.append(f"{name}: {error}" if secret else f"{name}={raw!r}: {error}")
             return None
 
 
@@ -235,6 +245,16 @@ def _base_url_list(raw: str) -> tuple[URL, ...]:
     if len(set(urls)) != len(urls):
         raise ValueError("the same URL is listed twice")
     return urls
+
+
+def _redis_url(raw: str) -> str:
+    try:
+        url = URL(raw)
+    except (ValueError, TypeError):
+        raise ValueError("not a URL") from None
+    if url.scheme not in ("redis", "rediss") or not url.host:
+        raise ValueError("expected a redis:// or rediss:// URL with a host")
+    return raw
 
 
 def _http_url(raw: str) -> URL:

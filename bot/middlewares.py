@@ -142,7 +142,7 @@ def ip_rate_limit(limiter: RateLimiter, trust_proxy: bool) -> Middleware:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         ip = client_ip(request, trust_proxy)
         request[CLIENT_IP_KEY] = ip
-        if request.path.startswith("/api/") and (wait := limiter.take(ip)):
+        if request.path.startswith("/api/") and (wait := await limiter.take(ip)):
             log.info("rate limited", extra=fields(by="ip", path=request.path))
             return rate_limited(wait, request_language(request))
         return await handler(request)

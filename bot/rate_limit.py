@@ -1,73 +1,64 @@
-"""In-memory token buckets, one per key (a sender, a client address).
+"""Request limits per key (a sender, a client address), counted by the `limits` library.
 
-A bucket holds up to `per_minute` tokens and refills continuously at `per_minute / 60` a second,
-so a client may send a burst of `per_minute` messages and then one every `60 / per_minute` seconds.
-Full buckets are dropped in a sweep every `sweep_every` seconds: a full bucket is the same as a
-missing one, so memory stays bounded by the clients active in the last minute or so.
+A limit of `per_minute` allows that many requests in any 60 seconds (limits' moving window): a
+client may send a burst of `per_minute` and then waits until its oldest request is a minute old.
+The counts live in memory, or in Redis when `RATE_LIMIT_REDIS_URL` is set, so that several
+gateways behind a load balancer share one count per sender and address (docs/deploy.md).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiohttp import web
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 0.5
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+def limit_storage(redis_url: str | None) -> Storage:
+    """Where the counts live: Redis when a URL is given, else this process's memory."""
+    if not redis_url:
+        return MemoryStorage()
+    # The URL may hold a password: it comes from the environment and is never logged.
+    return RedisStorage(
+        redis_url,
+        implementation="redispy",
+        wrap_exceptions=True,
+        # A Redis that hangs must not hang the chat: after this, the request is allowed.
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+    )
 
 
 class RateLimiter:
-    def __init__(
-        self,
-        per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
-        sweep_every: float = 60.0,
-    ) -> None:
-        """`per_minute` 0 turns the limit off."""
-        self.capacity = float(per_minute)
-        self.refill_per_second = per_minute / 60.0
-        self._clock = clock
-        self._sweep_every = sweep_every
-        self._last_sweep = clock()
-        self._buckets: dict[str, _Bucket] = {}
+    def __init__(self, per_minute: int, storage: Storage, namespace: str) -> None:
+        """`per_minute` 0 turns the limit off. `namespace` keeps limiters that share a storage
+        and a key (a Telegram user's messages and their notices) apart."""
+        self.item = RateLimitItemPerMinute(per_minute) if per_minute else None
+        self.namespace = namespace
+        self._window = MovingWindowRateLimiter(storage)
 
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def take(self, key: str) -> float:
-        """Spend one token. Returns 0 when allowed, else the seconds until a token is back."""
-        if self.capacity == 0:
+    async def take(self, key: str) -> float:
+        """Count one request. Returns 0 when allowed, else the seconds until one is allowed."""
+        if self.item is None:
             return 0.0
-        now = self._clock()
-        self._sweep(now)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(self.capacity, now)
-        else:
-            elapsed = now - bucket.updated
-            bucket.tokens = min(self.capacity, bucket.tokens + elapsed * self.refill_per_second)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        try:
+            if await self._window.hit(self.item, self.namespace, key):
+                return 0.0
+            stats = await self._window.get_window_stats(self.item, self.namespace, key)
+        except StorageError:
+            # A limit is a guard, not a gate: the chat keeps answering while Redis is away.
+            log.warning("rate limit storage unreachable; request allowed")
             return 0.0
-        return (1.0 - bucket.tokens) / self.refill_per_second
-
-    def _sweep(self, now: float) -> None:
-        if now - self._last_sweep < self._sweep_every:
-            return
-        self._last_sweep = now
-        refill = self.refill_per_second
-        self._buckets = {
-            key: bucket
-            for key, bucket in self._buckets.items()
-            if bucket.tokens + (now - bucket.updated) * refill < self.capacity
-        }
+        return max(stats.reset_time - time.time(), 0.001)
 
 
 def retry_after_seconds(wait_seconds: float) -> int:

@@ -42,7 +42,7 @@ async def rate_answer(request: web.Request) -> web.Response:
     language = choose_language(rating.lang, accept_language=accept_language)
     sender = f"{CHANNEL}:{rating.sender}"
     sender_hash = request.app[PSEUDONYMIZER](sender)
-    if wait := request.app[SENDER_LIMITER].take(sender):
+    if wait := await request.app[SENDER_LIMITER].take(sender):
         log.info("rate limited", extra=fields(by="sender", sender=sender_hash))
         return rate_limited(wait, language)
     ratings = request.app[RATINGS]

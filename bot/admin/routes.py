@@ -21,13 +21,14 @@ from typing import Any
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from limits.aio.storage import MemoryStorage, Storage
 
 from bot.admin.desk import KnowledgeDesk, Outcome
 from bot.admin.dry_run import unreached_questions
 from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from bot.admin.store import ConsoleStore, Session
 from bot.admin.texts import page_language, t
-from bot.app_keys import RASA_CLIENT, SETTINGS
+from bot.app_keys import LIMIT_STORAGE, RASA_CLIENT, SETTINGS
 from bot.i18n import Language
 from bot.logging_setup import CLIENT_IP_KEY, fields
 from bot.rasa_client import UpstreamError
@@ -61,12 +62,15 @@ def create_console(
     store: ConsoleStore,
     desk: KnowledgeDesk | None = None,
     login_attempts_per_min: int = LOGIN_ATTEMPTS_PER_MIN,
+    limit_storage: Storage | None = None,
 ) -> web.Application:
     # Bodies are limited by the gateway's MAX_BODY_BYTES (the main app makes the requests).
     console = web.Application(middlewares=[_guard])
     console[STORE] = store
     console[DESK] = desk or KnowledgeDesk()
-    console[LOGIN_LIMITER] = RateLimiter(login_attempts_per_min)
+    console[LOGIN_LIMITER] = RateLimiter(
+        login_attempts_per_min, limit_storage or MemoryStorage(), "console-login"
+    )
     console[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
         autoescape=True,
@@ -105,7 +109,9 @@ def add_console(app: web.Application, store: ConsoleStore) -> None:
     app.router.add_get(PREFIX, _to_console)
     # RATE_LIMIT_IP_PER_MIN=0 (behind a proxy that limits, or in tests) turns this one off too.
     per_min = LOGIN_ATTEMPTS_PER_MIN if app[SETTINGS].ip_rate_per_min > 0 else 0
-    app.add_subapp(f"{PREFIX}/", create_console(store, login_attempts_per_min=per_min))
+    storage = app[LIMIT_STORAGE]
+    console = create_console(store, login_attempts_per_min=per_min, limit_storage=storage)
+    app.add_subapp(f"{PREFIX}/", console)
 
 
 async def _to_console(request: web.Request) -> web.StreamResponse:
@@ -249,7 +255,7 @@ async def _login(request: web.Request) -> web.StreamResponse:
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         log.info("console login without a valid CSRF token")
         return await _login_page(request, "login_expired")
-    if request.app[LOGIN_LIMITER].take(request.get(CLIENT_IP_KEY, request.remote or "")):
+    if await request.app[LOGIN_LIMITER].take(request.get(CLIENT_IP_KEY, request.remote or "")):
         log.info("console login rate limited")
         return await _login_page(request, "login_locked")
     name, password = str(form.get("name", "")).strip().lower(), str(form.get("password", ""))

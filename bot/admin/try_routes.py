@@ -93,7 +93,7 @@ async def _run_turn(request: web.Request, message: str, hint: Language | None) -
     chats.client = client
     await erase(client, chats.idle())
     chat = chats.open(_key(request))
-    if wait := request.config_dict[SENDER_LIMITER].take(chat.sender):
+    if wait := await request.config_dict[SENDER_LIMITER].take(chat.sender):
         raise Refused(429, "try_error_busy", n=math.ceil(wait))
     language = choose_language(hint, message)
     try:

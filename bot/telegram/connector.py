@@ -164,13 +164,13 @@ class Connector:
     ) -> bool:
         """False (after a polite notice, at most one a minute) while the user is over the limit."""
         key = f"tg:user:{user.id if user else conversation.chat_id}"
-        wait = self.limiter.take(key)
+        wait = await self.limiter.take(key)
         if not wait:
             return True
         log.info(
             "rate limited", extra=fields(by="telegram_user", chat=self.chat_hash(conversation))
         )
-        if not self.notices.take(key):
+        if not await self.notices.take(key):
             language = self.own_language(conversation, user, said)
             notice = text("rate_limited", language, retry_after=retry_after_seconds(wait))
             await self.say(bot, conversation, notice, reply_to=reply_to)

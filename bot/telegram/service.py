@@ -21,7 +21,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.admin import RATINGS, record_turn
-from bot.app_keys import FEEDBACK, RASA_CLIENT, SENDER_LIMITER, SETTINGS
+from bot.app_keys import FEEDBACK, LIMIT_STORAGE, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
 from bot.i18n import LANGUAGES
 from bot.logging_setup import PSEUDONYMIZER, fields
@@ -63,7 +63,7 @@ class TelegramService:
         self.dispatcher["duta"] = Connector(
             rasa=app[RASA_CLIENT],
             limiter=app[SENDER_LIMITER],
-            notices=RateLimiter(1),
+            notices=RateLimiter(1, app[LIMIT_STORAGE], "telegram-notice"),
             pseudonymize=app[PSEUDONYMIZER],
             codec=CallbackCodec(),
             chats=ChatMemory(),

@@ -33,6 +33,8 @@ import pytest
 from actions.texts import say
 from bot.stack import APP_PYTHON, ROOT, Stack, StackConfig, free_port
 
+from .conftest import RunningStack
+
 pytestmark = pytest.mark.integration
 
 # Two Rasa servers load their model at once: about 3 minutes on 2 idle cores, more when busy.
@@ -395,6 +397,54 @@ def test_forget_and_purge_erase_conversations_in_postgresql(scale_out: ScaleOut)
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert rows(old) == 0 and rows(recent) > 0
+
+
+@contextlib.contextmanager
+def _gateways(
+    cluster: ScaleOut, log_dir: Path, count: int, **env: str
+) -> Iterator[list[RunningStack]]:
+    """`count` more gateways in front of the cluster's Rasa servers, stopped afterwards."""
+    with contextlib.ExitStack() as cleanup:
+        started = []
+        for n in range(count):
+            config = dataclasses.replace(
+                cluster.gateway.config,
+                gateway_port=free_port(),
+                log_dir=log_dir / f"gateway-{n}",
+                extra_env=cluster.gateway.config.extra_env | env,
+            )
+            stack = Stack(config)
+            cleanup.callback(stack.stop_all)
+            stack.start("gateway")
+            stack.wait_healthy(timeout=120)
+            started.append(RunningStack(stack))
+        yield started
+
+
+def test_two_gateways_share_one_rate_limit_through_redis(
+    scale_out: ScaleOut, tmp_path: Path
+) -> None:
+    """Behind a load balancer a sender's messages land on any gateway: with RATE_LIMIT_REDIS_URL
+    they all count against one budget (in memory, each gateway would allow its own 3)."""
+    redis_url = f"redis://:{scale_out.redis.password}@127.0.0.1:{scale_out.redis.port}/2"
+    limits = {
+        "RATE_LIMIT_REDIS_URL": redis_url,
+        "RATE_LIMIT_SENDER_PER_MIN": "3",
+        "RATE_LIMIT_IP_PER_MIN": "0",
+    }
+    sender, other = f"shared-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
+    with _gateways(scale_out, tmp_path, 2, **limits) as (first, second):
+        answered = [
+            gw.chat(sender, f"hello {n}").status for n, gw in enumerate((first, second, first))
+        ]
+        refused = second.chat(sender, "hello again", lang="en")
+        assert answered == [200, 200, 200]
+        assert refused.status == 429, refused.body
+        assert refused.body["error"]["code"] == "rate_limited"
+        assert first.chat(other, "hello").status == 200  # a budget per sender
+    assert scale_out.redis.password not in "".join(
+        path.read_text(errors="replace") for path in tmp_path.rglob("*.log")
+    ), "the Redis password is never logged"
 
 
 def test_the_gateway_spreads_turns_over_both_servers_and_survives_one_going_down(

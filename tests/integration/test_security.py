@@ -38,7 +38,7 @@ def test_rate_limits_per_sender_and_per_address(
         assert refused.status == 429, refused.body
         seconds = int(refused.body["error"]["message"].split(" in ")[1].split()[0])
         assert refused.body["error"]["message"] == text("rate_limited", "en", retry_after=seconds)
-        assert 1 <= seconds <= 21
+        assert 1 <= seconds <= 60  # until the first of the three is a minute old
         # The refused message never reached Rasa: nothing half-done in the conversation.
         assert user_events(gateway, flooder) == ["hello 0", "hello 1", "hello 2"]
 

@@ -74,3 +74,13 @@ def test_every_invalid_variable_is_named_at_once() -> None:
                  "RATE_LIMIT_SENDER_PER_MIN", "MAX_MESSAGE_CHARS", "MAX_BODY_BYTES",
                  "HEALTH_TIMEOUT_SECONDS", "LOG_LEVEL"):  # fmt: skip
         assert name in message
+
+
+def test_the_rate_limit_redis_url_is_a_secret_even_when_wrong() -> None:
+    url = "redis://:pa55word@10.0.0.5:6379/2"
+    settings = Settings.from_env({"RATE_LIMIT_REDIS_URL": url})
+    assert settings.rate_limit_redis_url == url
+    assert "pa55word" not in repr(settings) and url in settings.secrets
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"RATE_LIMIT_REDIS_URL": "http://:pa55word@10.0.0.5:6379"})
+    assert "RATE_LIMIT_REDIS_URL" in str(raised.value) and "pa55word" not in str(raised.value)

@@ -1,49 +1,50 @@
-"""Per-sender and per-address token buckets answer 429 with Retry-After once spent."""
+"""Per-sender and per-address limits answer 429 with Retry-After once spent."""
 
 from __future__ import annotations
 
-import pytest
+import socket
+import time
 
-from bot.rate_limit import RateLimiter
+import pytest
+from limits.aio.storage import MemoryStorage
+
+from bot.rate_limit import RateLimiter, limit_storage
 
 from .test_gateway_support import JSON, chat_body, running_gateway
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_bucket_allows_its_budget_then_refills() -> None:
-    clock = Clock()
-    limiter = RateLimiter(per_minute=3, clock=clock)
-    assert [limiter.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert limiter.take("a") == pytest.approx(20.0)  # one token per 20 s
-    assert limiter.take("b") == 0.0  # buckets are per key
-    clock.now += 20.0
-    assert limiter.take("a") == 0.0
-    assert limiter.take("a") > 0
+async def test_a_key_has_its_budget_per_minute_then_waits_for_its_oldest_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])  # the clock limits' memory storage reads
+    storage = MemoryStorage()
+    limiter = RateLimiter(3, storage, "sender")
+    assert [await limiter.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert await limiter.take("a") == pytest.approx(60.0)
+    assert await limiter.take("b") == 0.0  # counts are per key
+    assert await RateLimiter(3, storage, "ip").take("a") == 0.0  # and per namespace
+    now[0] += 20.0
+    assert await limiter.take("a") == pytest.approx(40.0)
+    now[0] += 40.5
+    assert await limiter.take("a") == 0.0
 
 
-def test_zero_turns_the_limit_off() -> None:
-    limiter = RateLimiter(per_minute=0)
-    assert all(limiter.take("a") == 0.0 for _ in range(1000))
+async def test_zero_turns_the_limit_off() -> None:
+    limiter = RateLimiter(0, MemoryStorage(), "sender")
+    assert all([await limiter.take("a") == 0.0 for _ in range(1000)])
 
 
-def test_idle_buckets_are_swept() -> None:
-    clock = Clock()
-    limiter = RateLimiter(per_minute=60, clock=clock, sweep_every=10.0)
-    for key in ("a", "b", "c"):
-        limiter.take(key)
-    clock.now += 0.5
-    limiter.take("busy")
-    assert len(limiter) == 4
-    clock.now += 10.0  # a, b, c are full again; "busy" too
-    limiter.take("new")
-    assert len(limiter) == 1
+async def test_an_unreachable_redis_lets_requests_through_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    limiter = RateLimiter(1, limit_storage(f"redis://:secret@127.0.0.1:{port}/0"), "sender")
+    assert [await limiter.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert "rate limit storage unreachable" in caplog.text
+    assert "secret" not in caplog.text
 
 
 async def test_a_sender_over_budget_gets_429() -> None:
@@ -53,10 +54,10 @@ async def test_a_sender_over_budget_gets_429() -> None:
             response = await client.post("/api/chat", data=chat_body(lang="en"), headers=JSON)
             statuses.append(response.status)
         assert statuses == [503, 503, 429]  # 503: Rasa is down, but the messages counted
-        assert int(response.headers["Retry-After"]) == 30
+        assert int(response.headers["Retry-After"]) == 60  # when the first message is a minute old
         error = (await response.json())["error"]
         assert error["code"] == "rate_limited"
-        assert "30 seconds" in error["message"]
+        assert "60 seconds" in error["message"]
         other = await client.post("/api/chat", data=chat_body(sender="user-2"), headers=JSON)
         assert other.status == 503
 

@@ -28,6 +28,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import Chat, Message, Update, User
+from limits.aio.storage import MemoryStorage
 
 from bot.feedback import FeedbackBox
 from bot.i18n import text
@@ -110,12 +111,13 @@ class Harness:
         self.session.middleware(ChatActionIsCosmetic())
         self.bot = Bot("42:TEST-token", session=self.session)
         self.rasa = StubRasa()
+        storage = MemoryStorage()
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(build_router())
         self.dispatcher["duta"] = Connector(
             rasa=self.rasa,  # type: ignore[arg-type]
-            limiter=RateLimiter(sender_per_minute),
-            notices=RateLimiter(1),
+            limiter=RateLimiter(sender_per_minute, storage, "sender"),
+            notices=RateLimiter(1, storage, "telegram-notice"),
             pseudonymize=Pseudonymizer("salt"),
             codec=CallbackCodec(),
             chats=ChatMemory(),
