@@ -32,7 +32,7 @@ def main() -> None:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    knowledge_base.start_loading(args.index)
+    knowledge_base.served.start_loading(args.index)
     missions.start_loading()
     threading.Thread(target=language.prepare, name="language-load", daemon=True).start()
     app = build_app()

@@ -147,7 +147,7 @@ async def search_all(queries: list[str], language: str, strict: bool = False) ->
     """The knowledge layer's results for several queries at once (one encoder pass); None for
     each when the knowledge layer is not loaded or the search failed."""
     # Searching embeds the queries (CPU-bound): off the event loop, so /health stays responsive.
-    kb = await asyncio.to_thread(knowledge_base.wait, LOAD_WAIT_SECONDS)
+    kb = await asyncio.to_thread(knowledge_base.served.wait, LOAD_WAIT_SECONDS)
     if kb is None or not queries:
         return [None] * len(queries)
     try:

@@ -70,7 +70,7 @@ def build_app(
 
     @app.get("/index/status")
     async def index_status(_: Request) -> HTTPResponse:
-        code, body = knowledge_base.status()
+        code, body = knowledge_base.served.status()
         return response.json(body, status=code)
 
     @app.post("/index/reload")
@@ -87,7 +87,7 @@ def build_app(
             return _error(400, "bad_version", "'version' must be a string or null")
         try:
             # Loading reads and checks files (CPU and disk): off the event loop, so chats go on.
-            result = await asyncio.to_thread(knowledge_base.reload, version)
+            result = await asyncio.to_thread(knowledge_base.served.reload, version)
         except knowledge_base.ReloadError as exc:
             return _error(exc.status, "reload_failed", f"{exc}; the previous index keeps serving")
         return response.json(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,15 +16,15 @@ DIRECTORY_FILE = PROJECT_ROOT / "knowledge" / "missions.yml"
 
 
 @pytest.fixture
-def install() -> Iterator[Any]:
-    """Installs a knowledge base (or a failed load, for None) for the actions; reset after."""
+def install(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], Any]:
+    """Serves a knowledge base (or a failed load, for None) to the actions; undone after."""
 
     def _install(kb: Any) -> Any:
-        knowledge_base.set_for_tests(kb, None if kb else "failed")
+        served = knowledge_base.ServedKnowledge(kb, None if kb else "failed")
+        monkeypatch.setattr(knowledge_base, "served", served)
         return kb
 
-    yield _install
-    knowledge_base.reset_for_tests()
+    return _install
 
 
 @pytest.fixture(scope="module")

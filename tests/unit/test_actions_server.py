@@ -10,35 +10,28 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from actions import knowledge_base
+from actions.knowledge_base import ServedKnowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state() -> Iterator[None]:
-    knowledge_base.reset_for_tests()
-    yield
-    knowledge_base.reset_for_tests()
-
-
 def test_status_is_503_until_loaded_then_the_manifest() -> None:
-    assert knowledge_base.status() == (503, {"loaded": False, "error": "loading"})
-    knowledge_base.set_for_tests(SimpleNamespace(manifest={"content_hash": "abc"}))
-    assert knowledge_base.status() == (200, {"content_hash": "abc"})
+    assert ServedKnowledge().status() == (503, {"loaded": False, "error": "loading"})
+    served = ServedKnowledge(SimpleNamespace(manifest={"content_hash": "abc"}))
+    assert served.status() == (200, {"content_hash": "abc"})
 
 
 def test_failed_load_is_reported_not_raised(tmp_path: Path) -> None:
-    assert knowledge_base.load(str(tmp_path / "no-index")) is None
-    code, body = knowledge_base.status()
+    served = ServedKnowledge()
+    assert served.load(str(tmp_path / "no-index")) is None
+    code, body = served.status()
     assert code == 503 and body["loaded"] is False and body["error"] != "loading"
-    assert knowledge_base.wait(0) is None
+    assert served.wait(0) is None
 
 
 def _free_port() -> int:

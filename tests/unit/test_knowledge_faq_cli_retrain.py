@@ -246,29 +246,22 @@ def test_rasa_retrains_only_when_its_inputs_change(tmp_path: Path) -> None:
 # --- the action server's swap ------------------------------------------------------------------
 
 
-@pytest.fixture
-def fresh_state() -> Iterator[None]:
-    knowledge_base.reset_for_tests()
-    yield
-    knowledge_base.reset_for_tests()
-
-
-def test_reload_swaps_atomically_and_a_failure_keeps_the_old(fresh_state: None) -> None:
+def test_reload_swaps_atomically_and_a_failure_keeps_the_old() -> None:
     old = SimpleNamespace(version="v1", manifest={"counts": {"units": 1}})
-    knowledge_base.set_for_tests(old)
-    held = knowledge_base.wait(0)  # a search in flight holds the old instance
+    served = knowledge_base.ServedKnowledge(old)
+    held = served.wait(0)  # a search in flight holds the old instance
     new = SimpleNamespace(version="v2", manifest={"counts": {"units": 2}})
-    result = knowledge_base.reload("v2", opener=lambda version: new)
+    result = served.reload("v2", opener=lambda version: new)
     assert result["version"] == "v2" and result["previous"] == "v1" and result["units"] == 2
-    assert knowledge_base.wait(0) is new and held is old
+    assert served.wait(0) is new and held is old
 
     def broken(_version: str | None) -> Any:
         raise ValueError("vectors.faiss does not match the manifest")
 
     with pytest.raises(knowledge_base.ReloadError, match="does not match"):
-        knowledge_base.reload("v3", opener=broken)
-    assert knowledge_base.wait(0) is new
-    assert knowledge_base.status()[1]["version"] == "v2"
+        served.reload("v3", opener=broken)
+    assert served.wait(0) is new
+    assert served.status()[1]["version"] == "v2"
 
 
 class _Index:
@@ -279,13 +272,13 @@ class _Index:
         self.version, self.manifest, self.itself = version, {"counts": {"units": 1}}, self
 
 
-def test_reload_freezes_the_new_index_and_lets_the_old_one_go(fresh_state: None) -> None:
+def test_reload_freezes_the_new_index_and_lets_the_old_one_go() -> None:
     try:
-        knowledge_base.set_for_tests(_Index("v1"))
+        served = knowledge_base.ServedKnowledge(_Index("v1"))
         knowledge_base._freeze_what_is_alive()  # as load() does once the first index is in
         assert gc.get_freeze_count() > 0
-        old = weakref.ref(knowledge_base.wait(0))
-        knowledge_base.reload("v2", opener=_Index)
+        old = weakref.ref(served.wait(0))
+        served.reload("v2", opener=_Index)
         assert old() is None  # frozen, the old index would have stayed in memory for good
         assert gc.get_freeze_count() > 0
     finally:
