@@ -89,7 +89,7 @@ $(STAMP)/system:
 	@mkdir -p $(STAMP) && echo '$(SYSTEM_PACKAGES)' > $@
 
 run: setup
-	$(PY) -m bot.stack run
+	$(PY) -m deploy.stack run
 
 # The tests also need the Telegram emulator (npm) and the Debian packages above; running does not.
 test: setup $(STAMP)/npm $(STAMP)/system

@@ -58,7 +58,7 @@ def chat_gateway(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
-    from bot.stack import Stack, StackConfig  # after sys.path has the project
+    from deploy.stack import Stack, StackConfig  # after sys.path has the project
 
     with tempfile.TemporaryDirectory() as workdir:
         config = StackConfig.private(

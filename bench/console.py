@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bot.admin.forms import edit_form
 from bot.admin.store import ConsoleStore
-from bot.stack import Stack, StackConfig
+from deploy.stack import Stack, StackConfig
 from tests.integration.knowledge_copy import private_knowledge
 from tests.integration.test_console import ConsoleClient
 

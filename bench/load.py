@@ -37,7 +37,7 @@ import aiohttp
 import yaml
 
 from bench.stack_bench import group_cpu_seconds, group_rss_mib
-from bot.stack import PROCESS_NAMES, ROOT, Stack, StackConfig
+from deploy.stack import PROCESS_NAMES, ROOT, Stack, StackConfig
 
 QUESTIONS_FILE = ROOT / "tests" / "data" / "retrieval_questions.yml"
 SMALL_TALK = {

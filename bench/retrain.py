@@ -26,7 +26,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bot.stack import Stack, StackConfig
+from deploy.stack import Stack, StackConfig
 from tests.integration.knowledge_copy import private_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.stack import PROCESS_NAMES, Stack, StackConfig
+from deploy.stack import PROCESS_NAMES, Stack, StackConfig
 
 MESSAGES = [
     "halo", "hello", "Kapan ICDD diadakan?", "When was the ICDD held?",

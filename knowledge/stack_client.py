@@ -66,7 +66,7 @@ def _urls(value: str) -> list[str]:
     return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
 
 
-# `make run` (bot/stack.py) writes the running stack's addresses and per-run tokens here,
+# `make run` (deploy/stack.py) writes the running stack's addresses and per-run tokens here,
 # owner-only, and removes the file when it stops: `make retrain` and `faq add --retrain` from
 # another shell then reach it without copying tokens into .env.
 STACK_FILE_NAME = "stack.env"

@@ -31,7 +31,7 @@ from bot.config import PRIVATE_UMASK
 
 def console_db() -> Path:
     """The running gateway's file: DUTA_CONSOLE_DB, else beside DUTA_TRACKER_DB as `make run`
-    puts it (bot/stack.py), else var/console.db."""
+    puts it (deploy/stack.py), else var/console.db."""
     configured = os.environ.get("DUTA_CONSOLE_DB", "").strip()
     if configured:
         return Path(configured)

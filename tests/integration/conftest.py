@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.stack import Stack, StackConfig
+from deploy.stack import Stack, StackConfig
 
 from .knowledge_copy import private_knowledge
 from .telegram_fake import TelegramTestApi

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.stack import Stack, free_port
+from deploy.stack import Stack, free_port
 
 from .conftest import RunningStack
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.stack import ROOT, free_port
+from deploy.stack import ROOT, free_port
 
 LAUNCHER = Path(__file__).with_name("telegram_test_api.js")
 MODULE = ROOT / "node_modules" / "telegram-test-api"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import text
-from bot.stack import Stack, StackConfig, free_port
+from deploy.stack import Stack, StackConfig, free_port
 from knowledge.paths import default_index_dir
 from knowledge.store import IndexCorruptError, activate, current_version, read_version
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import text
-from bot.stack import APP_PYTHON, ROOT
+from deploy.stack import APP_PYTHON, ROOT
 
 from .conftest import RunningStack
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import APP_PYTHON, ROOT, free_port
+from deploy.stack import APP_PYTHON, ROOT, free_port
 from knowledge.store import current_version
 
 from .knowledge_copy import private_knowledge

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from actions.texts import say
-from bot.stack import APP_PYTHON, ROOT, Stack, StackConfig, free_port
+from deploy.stack import APP_PYTHON, ROOT, Stack, StackConfig, free_port
 
 from .conftest import RunningStack
 

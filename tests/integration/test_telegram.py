@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from bot.i18n import text
-from bot.stack import Stack, free_port
 from bot.telegram.texts import tg_text
+from deploy.stack import Stack, free_port
 from knowledge.language import detect_language
 
 from .conftest import RunningStack

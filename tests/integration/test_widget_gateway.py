@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
-from bot.stack import free_port
+from deploy.stack import free_port
 
 from .test_widget_support import (
     PHONE,

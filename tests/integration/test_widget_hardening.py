@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
-from bot.stack import free_port
+from deploy.stack import free_port
 
 from .test_widget_gateway import answer_with, reply
 from .test_widget_support import (

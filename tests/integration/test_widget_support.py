@@ -27,7 +27,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, sync_playwright
 
-from bot.stack import free_port
+from deploy.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -91,7 +91,7 @@ def test_checks_of_an_edit_do_not_find_the_entry_a_duplicate_of_itself(faq_dir: 
 
 
 def test_make_run_wires_a_reload_token_when_none_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.stack import StackConfig
+    from deploy.stack import StackConfig
 
     monkeypatch.delenv("DUTA_ADMIN_TOKEN", raising=False)
     first, second = StackConfig.from_env(), StackConfig.from_env()

@@ -98,7 +98,7 @@ def test_cli_reads_the_password_from_stdin_never_argv(
 
 
 def test_cli_finds_the_file_make_run_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.stack import StackConfig
+    from deploy.stack import StackConfig
 
     monkeypatch.delenv("DUTA_CONSOLE_DB", raising=False)
     monkeypatch.setenv("DUTA_TRACKER_DB", str(tmp_path / "data" / "tracker.db"))

@@ -13,7 +13,7 @@ from yarl import URL
 
 from bot.config import ConfigError, Settings
 from bot.rasa_client import RasaClient, UpstreamNotConnected, UpstreamTimeout
-from bot.stack import free_port
+from deploy.stack import free_port
 
 from .test_gateway_support import running_gateway, silent_port
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot.stack import free_port
+from deploy.stack import free_port
 
 from .test_gateway_support import running_gateway
 

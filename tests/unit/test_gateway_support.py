@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.config import Settings
 from bot.logging_setup import AccessLogger
-from bot.stack import free_port
+from deploy.stack import free_port
 
 ALLOWED_ORIGIN = "https://kbri.example.org"
 

@@ -1,4 +1,4 @@
-"""The command line bot/stack.py starts Rasa with, read by Rasa's own argument parser: the auth
+"""The command line deploy/stack.py starts Rasa with, read by Rasa's own argument parser: the auth
 token reaches Rasa whole, from the environment, and never appears on the command line."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import RASA_PYTHON, RASA_SERVER, ROOT, StackConfig
+from deploy.stack import RASA_PYTHON, RASA_SERVER, ROOT, StackConfig
 
 # What deploy/rasa_server.py hands to Rasa, parsed by Rasa's own parser.
 PARSE = """

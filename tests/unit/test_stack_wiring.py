@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import StackConfig, write_stack_file
+from deploy.stack import StackConfig, write_stack_file
 from knowledge.stack_client import StackTarget, stack_file
 
 VARIABLES = ("DUTA_ADMIN_TOKEN", "RASA_TOKEN", "ACTION_SERVER_URL", "DUTA_ACTION_SERVERS",

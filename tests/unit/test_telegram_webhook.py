@@ -12,8 +12,8 @@ from aiogram import Bot
 from aiogram.types import Update
 from aiohttp.test_utils import TestClient
 
-from bot.stack import free_port
 from bot.telegram.service import SECRET_HEADER, TELEGRAM
+from deploy.stack import free_port
 
 from .test_gateway_support import settings_for, start_client
 

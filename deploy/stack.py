@@ -1,6 +1,6 @@
 """Start, watch and stop Duta's three processes: Rasa server, action server, gateway.
 
-`python -m bot.stack run` is what `make run` calls; the integration tests use `Stack` directly
+`python -m deploy.stack run` is what `make run` calls; the integration tests use `Stack` directly
 with their own ports, tracker file and log folder so they never touch a running `make run`.
 """
 
@@ -232,7 +232,7 @@ def write_stack_file(config: StackConfig) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("# written by `make run` (bot/stack.py); removed when it stops\n")
+        handle.write("# written by `make run` (deploy/stack.py); removed when it stops\n")
         handle.write("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return path
@@ -315,7 +315,7 @@ def run() -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__)
     parser.add_argument("command", choices=["run"])
     parser.parse_args()
     return run()
