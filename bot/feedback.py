@@ -22,7 +22,7 @@ MAX_FEEDBACK_CHARS = 2000
 class FeedbackBox:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = FileLock(f"{path}.lock")
+        self._lock = FileLock(f"{path}.lock", mode=0o600)
 
     async def add(self, channel: str, language: str, text: str) -> None:
         entry = {

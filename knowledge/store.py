@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ from typing import Any
 
 import faiss
 import numpy as np
+from filelock import FileLock
 
 from knowledge.records import Unit
 
@@ -87,12 +87,8 @@ def content_hash(units: list[Unit], model_name: str, settings: dict[str, Any]) -
 def build_lock(index_root: Path) -> Iterator[None]:
     """One build at a time per index root (a second one waits)."""
     index_root.mkdir(parents=True, exist_ok=True)
-    with (index_root / ".build.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(index_root / ".build.lock", mode=0o600):
+        yield
 
 
 def write_version(

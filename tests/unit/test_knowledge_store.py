@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from knowledge.store import (
     FORMAT_VERSION,
     IndexCorruptError,
     IndexMissingError,
+    build_lock,
     current_version,
     read_current,
     read_version,
@@ -158,3 +161,19 @@ def test_old_versions_are_pruned(source: Path, tmp_path: Path) -> None:
         made.append(build_index(source, root, FakeEmbedder(), keep=2).version.name)
     assert _versions(root) == sorted(made[-2:])
     assert current_version(root).name == made[-1]
+
+
+def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    entered = threading.Event()
+
+    def second() -> None:
+        with build_lock(tmp_path):
+            entered.set()
+
+    with build_lock(tmp_path):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not entered.wait(0.3)
+    assert entered.wait(5)
+    waiting.join()
+    assert stat.S_IMODE((tmp_path / ".build.lock").stat().st_mode) == 0o600
