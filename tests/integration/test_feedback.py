@@ -41,16 +41,17 @@ def queued(stack: RunningStack, question: str) -> list[tuple[str, str, str | Non
 
 
 def rated_down(stack: RunningStack, question: str) -> list[tuple[str, str | None]]:
-    """(channel, answered_by) of the queue's thumbs-down entries for this question (the answer
-    may be queued as low-confidence too: the suffix that makes the question unique costs it)."""
+    """(channel, answered_by) of the queue's thumbs-down entries for this question."""
     return [(c, by) for c, reason, by in queued(stack, question) if reason == "unhelpful"]
 
 
 def test_thumbs_down_in_the_widget_reaches_the_console_queue(
     running_stack: RunningStack, tmp_path: Path
 ) -> None:
-    # A question the knowledge answers (with a source), worded for this test alone.
-    question = f"Kapan ICDD diadakan? ({uuid.uuid4().hex[:6]})"
+    # A question the knowledge answers (with a source), worded for this test alone. Not made
+    # unique with a random suffix: an unknown word lowers the answer's confidence, and about 1 in
+    # 20 suffixes took it under the bar.
+    question = "ICDD diadakan tahun berapa ya?"
     password = add_account(console_db(running_stack), "feedback-viewer", "viewer")
     gateway = running_stack.config.gateway_url
     with chromium(tmp_path / "profile") as context:
@@ -113,7 +114,7 @@ def test_telegram_inline_thumbs_rate_an_answer(
     running_stack: RunningStack, telegram_api: TelegramTestApi
 ) -> None:
     user = telegram_api.user(language_code="en")
-    question = f"When was the ICDD held? ({uuid.uuid4().hex[:6]})"
+    question = "In what year was the ICDD held?"  # worded for this test alone
     user.send(question)
     [answer] = user.replies(count_at_least(1), settle=1.0)
     assert "2021" in answer["text"]
