@@ -22,7 +22,7 @@ TORCH_SOURCE := $(if $(wildcard /opt/wheels/torch-*.whl),--find-links /opt/wheel
 PYENV_310 := $(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.* 2>/dev/null | head -n1 | xargs -r basename)
 
 MODEL_DIR ?= .cache/models/multilingual-e5-small
-KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.py' -o -name '*.yml' -o -name '*.md' -o -name '*.txt' -o -name '*.jsonl' \) 2>/dev/null)
+KNOWLEDGE_INPUTS := $(shell find knowledge content -type f \( -name '*.py' -o -name '*.yml' -o -name '*.md' -o -name '*.txt' -o -name '*.jsonl' \) 2>/dev/null)
 RASA_INPUTS := config.yml domain.yml $(wildcard training_data/*.yml)
 
 .PHONY: help setup run test test-unit test-integration lint bench clean

@@ -3,7 +3,7 @@
 - `slot_mappings`, `language`: the `language` slot, set on every user turn.
 - `answer`: answers from the knowledge layer (`knowledge_base` holds the loaded index).
 - `visa`, `visa_terms`: the visa form and how typed answers are read.
-- `events`: events by name, year, or what is next (from knowledge/events.yml via `content`).
+- `events`: events by name, year, or what is next (from content/events.yml via `content`).
 - `fallback`: a bilingual replacement for Rasa's action_default_fallback.
 - `texts`, `meta`: bilingual texts said by actions; the `custom.duta` message.
 - `server`, `__main__`: the Sanic app with GET /index/status.

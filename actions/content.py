@@ -1,4 +1,5 @@
-"""Read-only access to the content files in knowledge/: FAQ entries by id and event records.
+"""Read-only access to the content files (content/, or $DUTA_KNOWLEDGE_DIR): FAQ entries by id
+and event records.
 
 The visa and event flows quote this content instead of restating facts in domain.yml, so
 staff edit a fact in one place. Loaded once per process, like the index.
@@ -8,21 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-import knowledge
 from knowledge.faq import load_faq
+from knowledge.paths import default_source_dir
 from knowledge.records import FaqEntry
-
-KNOWLEDGE_DIR = Path(knowledge.__file__).resolve().parent
 
 
 @cache
 def faq_entries() -> dict[str, FaqEntry]:
-    return {entry.faq_id: entry for entry in load_faq(KNOWLEDGE_DIR / "faq")}
+    return {entry.faq_id: entry for entry in load_faq(default_source_dir() / "faq")}
 
 
 def faq(faq_id: str) -> FaqEntry:
@@ -52,11 +50,11 @@ def as_date(value: Any) -> dt.date | None:
 
 @cache
 def events() -> tuple[dict[str, Any], ...]:
-    """Events of knowledge/events.yml (format documented in its header), oldest first.
+    """Events of content/events.yml (format documented in its header), oldest first.
 
     Read directly rather than through knowledge.faq.load_events, which drops the fields the
     answers show (date_note, Indonesian speaker roles). `knowledge build` validates the file.
     """
-    raw = yaml.safe_load((KNOWLEDGE_DIR / "events.yml").read_text(encoding="utf-8")) or []
+    raw = yaml.safe_load((default_source_dir() / "events.yml").read_text(encoding="utf-8")) or []
     records = [{**event, "date": as_date(event.get("date"))} for event in raw]
     return tuple(sorted(records, key=lambda e: (e["date"] is None, e["date"] or dt.date.min)))

@@ -1,4 +1,4 @@
-"""`action_events`: digital diplomacy events from knowledge/events.yml.
+"""`action_events`: digital diplomacy events from content/events.yml.
 
 By name ("ceritain RCDD", a button), by year ("acara 2019"), all of them, or what is next
 ("acara berikutnya?"): when no upcoming event is on record, it says so instead of guessing.

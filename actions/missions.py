@@ -1,4 +1,4 @@
-"""The card of the Indonesian mission serving the place a user names (knowledge/missions.yml).
+"""The card of the Indonesian mission serving the place a user names (content/missions.yml).
 
 `action_mission_card` runs after the emergency reply (rules.yml): with a place in the message,
 the mission's card follows the hotline in the same reply; without one, one short question asks
@@ -11,7 +11,7 @@ no phone on record points to its website and Kemlu's hotline instead. A territor
 its sovereign state's mission says so; a place the directory documents as served by no mission
 (South Sudan, Western Sahara) says that plainly, why, and gives Kemlu's hotline.
 
-Staff edits reach users without a restart: when knowledge/missions.yml changes, the new file is
+Staff edits reach users without a restart: when content/missions.yml changes, the new file is
 loaded beside the old one (which keeps answering) and swapped in once it has passed its checks; a
 file that fails them is logged and the old directory stays.
 """

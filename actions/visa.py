@@ -1,6 +1,6 @@
 """Visa help. A precise question ("how much is the e-VOA?", "bisa diperpanjang?") is answered
 straight from the visa FAQs (`action_visa_entry`); anything else opens the visa form: who travels
-where, why, and (for visitors) ASEAN or not, then a dated answer quoted from knowledge/faq with
+where, why, and (for visitors) ASEAN or not, then a dated answer quoted from content/faq with
 the official link and its sources.
 
 Slots are read from button entities or typed text (actions/visa_terms.py). Text is read only

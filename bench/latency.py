@@ -3,7 +3,7 @@
     python -m bench.latency [--index DIR] [--queries N]
 
 Latency: kb.search over the project's index for in-scope questions and xSID utterances, one at a
-time as the action server calls it, after a short warm-up. Build: the project's knowledge/ folder
+time as the action server calls it, after a short warm-up. Build: the project's content/ folder
 into a temporary index root (model already loaded). Memory: resident-set growth when the index is
 loaded next to an already loaded model, plus the files on disk.
 """

@@ -22,7 +22,7 @@ SENDER_MAX_CHARS = 128
 # A client that sends its body slower than this holds a connection for nothing.
 BODY_TIMEOUT_SECONDS = 10.0
 _SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-_MISSION = re.compile(r"[a-z][a-z0-9-]{1,63}")  # a knowledge/missions.yml id
+_MISSION = re.compile(r"[a-z][a-z0-9-]{1,63}")  # a content/missions.yml id
 # Line breaks and tabs are kept; other control characters (NUL, ESC, C1 codes, ...) are dropped:
 # they carry no meaning in a question and some stores and terminals downstream mishandle them.
 _KEPT_CONTROLS = {"\n", "\t"}

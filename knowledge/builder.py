@@ -57,7 +57,7 @@ class BuildReport:
 
 
 def is_knowledge_layout(source: Path) -> bool:
-    """The project's own knowledge/ folder: documents/, faq/ and events.yml, not loose files."""
+    """The project's own content/ folder: documents/, faq/ and events.yml, not loose files."""
     return (source / "documents").is_dir() or (source / "faq").is_dir()
 
 

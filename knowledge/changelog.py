@@ -1,4 +1,4 @@
-"""The knowledge change log: knowledge/CHANGELOG.md, one dated section per command, newest last.
+"""The knowledge change log: content/CHANGELOG.md, one dated section per command, newest last.
 
 Plain Markdown appended by `faq add`, `faq import`, `retrain` and `rollback`, so `git diff` shows
 what changed, when, by whom and through which command.

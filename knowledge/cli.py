@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="index a folder of documents (and FAQ/events)")
     build.add_argument(
-        "--source", type=Path, help="folder to index (default: the project's knowledge/)"
+        "--source", type=Path, help="folder to index (default: the project's content/)"
     )
     build.add_argument(
         "--index", type=Path, help="index root (default: $DUTA_INDEX_DIR or var/index)"

@@ -1,4 +1,4 @@
-"""FAQ entries (knowledge/faq/*.yml) and events (knowledge/events.yml): loading and validation."""
+"""FAQ entries (content/faq/*.yml) and events (content/events.yml): loading and validation."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """python -m knowledge faq add | import | export | validate | list | history | revert, and
 retrain | rollback.
 
-Nothing is written unless every check passes; each write is logged in knowledge/CHANGELOG.md.
+Nothing is written unless every check passes; each write is logged in content/CHANGELOG.md.
 Formats and limits: docs/faq-import.md.
 """
 
@@ -39,7 +39,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--knowledge",
         type=Path,
-        help="knowledge folder (default: $DUTA_KNOWLEDGE_DIR or the project's knowledge/)",
+        help="knowledge folder (default: $DUTA_KNOWLEDGE_DIR or the project's content/)",
     )
     parser.add_argument("--index", type=Path, help="index root (default: $DUTA_INDEX_DIR)")
     parser.add_argument("--model", help="embedding model folder (default: $DUTA_EMBED_MODEL)")
@@ -92,7 +92,7 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--as-of", help="YYYY-MM-DD the answer is true as of (required if volatile)")
     add.add_argument("--volatile", action="store_true", help="the facts change (fees, rules)")
     add.add_argument("--tags", default="", help="comma separated")
-    add.add_argument("--document", help="id of a knowledge/documents document it comes from")
+    add.add_argument("--document", help="id of a content/documents document it comes from")
     add.add_argument("--file", help=f"target file in faq/ (default {DEFAULT_TARGET})")
     add.add_argument("--allow-similar", action="store_true", help="near-duplicates only warn")
     add.add_argument("--retrain", action="store_true", help="retrain and reload right after")

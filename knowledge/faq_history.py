@@ -1,8 +1,8 @@
 """Per-entry history of the FAQ: every version of every entry, who made it, when and how.
 
-Each write to knowledge/faq/ by the command line (`faq add`, `faq import`, `faq revert`) or the
+Each write to content/faq/ by the command line (`faq add`, `faq import`, `faq revert`) or the
 staff console (publish, edit, retire, import, undo, revert) appends one record per entry it
-changed to knowledge/faq-history.jsonl: the entry before and after (the knowledge/faq/*.yml
+changed to content/faq-history.jsonl: the entry before and after (the content/faq/*.yml
 mapping, or null when it did not exist), numbered. `faq history ID` lists them; `faq revert ID
 N` (or the console's Revert) puts the entry back as it was after record N, through the same
 checks as any change. Kept with the content it describes (committed with knowledge/), never
@@ -36,7 +36,7 @@ class HistoryRecord:
     via: str  # "faq import sheet.csv", "staff console: edit", ...
     faq_id: str
     action: str  # added | changed | retired
-    file: str  # the file in knowledge/faq/ (after the change; before it for a retirement)
+    file: str  # the file in content/faq/ (after the change; before it for a retirement)
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
@@ -98,7 +98,7 @@ def record_changes(
     now: dt.datetime | None = None,
 ) -> list[HistoryRecord]:
     """Append a record for each entry that differs between the files' texts before and after
-    (file name in knowledge/faq/, text before, text after); an entry moved between files is one
+    (file name in content/faq/, text before, text after); an entry moved between files is one
     change. Written atomically (the whole file), like the change log."""
     before: dict[str, tuple[str, dict[str, Any]]] = {}
     after: dict[str, tuple[str, dict[str, Any]]] = {}

@@ -31,7 +31,7 @@ _FALSE = {"false", "no", "tidak", "0", "n", ""}
 
 @dataclass
 class Candidate:
-    """One entry to add, in the knowledge/faq/*.yml shape, and where it came from."""
+    """One entry to add, in the content/faq/*.yml shape, and where it came from."""
 
     raw: dict[str, Any]
     where: str  # "file.csv row 3" (as the spreadsheet numbers it), "file.yml line 12", "faq add"
@@ -97,7 +97,7 @@ def read_csv(path: Path) -> list[Candidate]:
 
 
 def read_yaml(path: Path) -> list[Candidate]:
-    """A list of entries in the knowledge/faq/*.yml format."""
+    """A list of entries in the content/faq/*.yml format."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

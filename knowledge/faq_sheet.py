@@ -322,7 +322,7 @@ def read_sheet(path: Path, data: bytes | None = None) -> list[Candidate]:
     return candidates
 
 
-# Where each column's value sits in an entry mapping (the knowledge/faq/*.yml shape).
+# Where each column's value sits in an entry mapping (the content/faq/*.yml shape).
 _COLUMN_PATHS = {
     "source_url": ("source", "url"),
     "source_publisher": ("source", "publisher"),

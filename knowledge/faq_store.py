@@ -1,4 +1,4 @@
-"""Writing checked FAQ entries into knowledge/faq/*.yml, and the change log line for them.
+"""Writing checked FAQ entries into content/faq/*.yml, and the change log line for them.
 
 New entries are appended as text to the target file (its comments and layout stay as staff
 wrote them), the result is loaded back and checked, then it replaces the file atomically.
@@ -21,7 +21,7 @@ from knowledge.records import FaqEntry, KnowledgeInputError
 DEFAULT_TARGET = "staff.yml"
 _TARGET_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\.ya?ml$")
 NEW_FILE_HEADER = (
-    "# knowledge/faq/{name} : entries added by `python -m knowledge faq add` / `faq import`.\n"
+    "# content/faq/{name} : entries added by `python -m knowledge faq add` / `faq import`.\n"
     "# Same format as the other files (docs/faq-import.md); edit freely, then `make retrain`.\n"
 )
 

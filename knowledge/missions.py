@@ -1,4 +1,4 @@
-"""The directory of Indonesia's missions abroad (knowledge/missions.yml): loading, checks, and
+"""The directory of Indonesia's missions abroad (content/missions.yml): loading, checks, and
 which mission serves a place a user names.
 
 Staff edit the YAML (its header documents every field); `python -m knowledge missions validate`

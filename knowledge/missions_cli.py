@@ -1,8 +1,8 @@
 """python -m knowledge missions import | export | validate: staff keep the mission directory
-(knowledge/missions.yml) current the way they keep the FAQ (docs/missions.md).
+(content/missions.yml) current the way they keep the FAQ (docs/missions.md).
 
 Nothing is written unless every check passes; each import that changes something is logged in
-knowledge/CHANGELOG.md. No retrain: a running action server reloads the file when it changes.
+content/CHANGELOG.md. No retrain: a running action server reloads the file when it changes.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def add_parsers(sub: Any) -> None:
         parser.add_argument(
             "--knowledge",
             type=Path,
-            help="knowledge folder (default: $DUTA_KNOWLEDGE_DIR or the project's knowledge/)",
+            help="knowledge folder (default: $DUTA_KNOWLEDGE_DIR or the project's content/)",
         )
 
     imp = missions_sub.add_parser("import", help="add or update missions from a CSV or YAML file")

@@ -1,4 +1,4 @@
-"""Staff import and export of the mission directory (knowledge/missions.yml): rows of missions
+"""Staff import and export of the mission directory (content/missions.yml): rows of missions
 from a CSV or YAML file, added or updated by id; the directory as a spreadsheet-friendly CSV.
 
 An import is all or nothing. Every row is checked at once (the directory's own checks from

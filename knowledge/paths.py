@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+# What staff edit (FAQ, documents, events, the mission directory), apart from the code.
+CONTENT_DIR = PROJECT_ROOT / "content"
 
 
 def _configured(variable: str) -> Path | None:
@@ -22,11 +23,11 @@ def default_index_dir() -> Path:
 
 
 def default_source_dir() -> Path:
-    """The knowledge folder staff edit (documents/, faq/, events.yml, CHANGELOG.md).
+    """The content folder staff edit (documents/, faq/, events.yml, missions.yml, CHANGELOG.md).
 
     DUTA_KNOWLEDGE_DIR points elsewhere, e.g. at a copy the tests may change freely.
     """
-    return _configured("DUTA_KNOWLEDGE_DIR") or KNOWLEDGE_DIR
+    return _configured("DUTA_KNOWLEDGE_DIR") or CONTENT_DIR
 
 
 def default_model_dir() -> Path:

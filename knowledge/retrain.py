@@ -419,7 +419,7 @@ def rollback(options: RetrainOptions, to: str | None = None) -> RetrainReport:
         activate(root, target)
     report.rasa = "unchanged (load an older model from models/previous/ with --rasa-model)"
     report.notes.append(
-        "the files in knowledge/ are unchanged: undo the change there too, or the next "
+        "the files in content/ are unchanged: undo the change there too, or the next "
         "retrain brings it back"
     )
     return report

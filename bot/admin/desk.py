@@ -6,8 +6,8 @@ entry and publish it, all through the knowledge layer's own code.
   SciPy's complete-linkage clustering; vectors are cached in the console's database.
 - Checking is knowledge.faq_checks.check_new_entries, exactly what `faq import` runs.
 - Publishing is what `faq add --retrain` does: knowledge.faq_store appends the entry to
-  knowledge/faq/staff.yml, knowledge.retrain builds the index incrementally and reloads every
-  running action server (DUTA_ADMIN_TOKEN, ACTION_SERVER_URL), and knowledge/CHANGELOG.md
+  content/faq/staff.yml, knowledge.retrain builds the index incrementally and reloads every
+  running action server (DUTA_ADMIN_TOKEN, ACTION_SERVER_URL), and content/CHANGELOG.md
   records it under the console account's name. Rasa is never retrained: a FAQ entry is not
   Rasa training data.
 
@@ -273,7 +273,7 @@ class KnowledgeDesk:
         return next((e for e in self.entries() if e.faq_id == faq_id), None)
 
     def publish(self, raw: dict[str, Any], allow_similar: bool, by: str) -> Outcome:
-        """A new entry: checked, appended to knowledge/faq/staff.yml, put live."""
+        """A new entry: checked, appended to content/faq/staff.yml, put live."""
         from knowledge.faq_store import append_entries, changelog_lines, target_path
 
         with self._publishing:

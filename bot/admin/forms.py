@@ -55,7 +55,7 @@ def edit_form(entry: dict[str, Any]) -> dict[str, str]:
 
 
 def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The form as a FAQ entry mapping (the knowledge/faq/*.yml shape the checks read)."""
+    """The form as a FAQ entry mapping (the content/faq/*.yml shape the checks read)."""
 
     def lines(name: str) -> list[str]:
         return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]

@@ -136,7 +136,7 @@ class Change:
     name: str
     action: str
     faq_id: str
-    file: str  # the file's name in knowledge/faq/
+    file: str  # the file's name in content/faq/
     before: str
     after: str
     undone_by: int | None

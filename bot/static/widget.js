@@ -131,7 +131,7 @@
   var title = (data.title || "").trim().slice(0, 60) || "Duta";
   var accent = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(data.color || "") ? data.color : "#9b1c1c";
   var side = data.position === "left" ? "left" : "right";
-  // The embassy whose site this is (knowledge/missions.yml id): the place Duta assumes when a
+  // The embassy whose site this is (content/missions.yml id): the place Duta assumes when a
   // visitor asks for help without naming where they are.
   var mission = /^[a-z][a-z0-9-]{1,63}$/.test(data.mission || "") ? data.mission : null;
   var lang = asLang(storage("localStorage", "get", LANG_KEY)) || asLang(data.lang) || pageLang();

@@ -1,4 +1,4 @@
-"""A private copy of knowledge/ and of the served index version for the session stack, so
+"""A private copy of content/ and of the served index version for the session stack, so
 tests/integration/test_retrain.py can add FAQs, retrain and roll back without touching the
 repository's files or var/index."""
 
@@ -9,14 +9,14 @@ import secrets
 import shutil
 from pathlib import Path
 
-from knowledge.paths import KNOWLEDGE_DIR, default_index_dir
+from knowledge.paths import CONTENT_DIR, default_index_dir
 from knowledge.store import CURRENT, VERSIONS, current_version
 
 
 def private_knowledge(workdir: Path) -> dict[str, str]:
-    """Copy the knowledge folder and the current index version; the stack environment for them."""
-    knowledge = workdir / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    """Copy the content folder and the current index version; the stack environment for them."""
+    knowledge = workdir / "content"
+    shutil.copytree(CONTENT_DIR, knowledge)
     index = workdir / "index"
     served = current_version(default_index_dir())
     if served is not None and served.is_dir():

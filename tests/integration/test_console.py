@@ -400,7 +400,7 @@ def _stack_env(stack: RunningStack) -> dict[str, str]:
     }
 
 
-ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml, answered from the FAQ
+ENTRY = "dd-diplomacy-4-0"  # content/faq/digital_diplomacy.yml, answered from the FAQ
 QUESTION = "Apa itu Diplomasi 4.0?"
 
 

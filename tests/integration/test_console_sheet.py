@@ -29,7 +29,7 @@ from .test_widget_support import ARTIFACTS, chromium
 
 pytestmark = pytest.mark.integration
 
-ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml, answered from the FAQ
+ENTRY = "dd-diplomacy-4-0"  # content/faq/digital_diplomacy.yml, answered from the FAQ
 QUESTION = "Apa itu Diplomasi 4.0?"
 MARKER = "DUTA-SHEET-TEST"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

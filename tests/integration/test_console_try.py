@@ -21,7 +21,7 @@ from .test_widget_support import ARTIFACTS, chromium
 pytestmark = pytest.mark.integration
 
 VISA = "I need a visa"
-ENTRY = "dd-diplomacy-4-0"  # knowledge/faq/digital_diplomacy.yml
+ENTRY = "dd-diplomacy-4-0"  # content/faq/digital_diplomacy.yml
 QUESTION = "Apa itu Diplomasi 4.0?"
 
 

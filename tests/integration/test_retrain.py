@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from actions.texts import say
-from knowledge.paths import KNOWLEDGE_DIR
+from knowledge.paths import CONTENT_DIR
 from knowledge.store import current_version
 
 from .conftest import Reply, RunningStack
@@ -53,7 +53,7 @@ ANSWERS = {
 
 def _repo_knowledge_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted(KNOWLEDGE_DIR.rglob("*")):
+    for path in sorted(CONTENT_DIR.rglob("*")):
         if path.is_file() and path.suffix in (".yml", ".md"):
             digest.update(path.read_bytes())
     return digest.hexdigest()

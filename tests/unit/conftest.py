@@ -10,9 +10,9 @@ import yaml
 
 from actions import knowledge_base
 from knowledge.missions import Directory, load_directory
-from knowledge.paths import PROJECT_ROOT
+from knowledge.paths import CONTENT_DIR
 
-DIRECTORY_FILE = PROJECT_ROOT / "knowledge" / "missions.yml"
+DIRECTORY_FILE = CONTENT_DIR / "missions.yml"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def install(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], Any]:
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    """knowledge/missions.yml as parsed YAML."""
+    """content/missions.yml as parsed YAML."""
     return yaml.safe_load(DIRECTORY_FILE.read_text(encoding="utf-8"))
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.paths import CONTENT_DIR
 from knowledge.text_tokens import raw_tokens
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = PROJECT_ROOT / "tests" / "data" / "kb_fixture"
-DOCUMENTS_DIR = PROJECT_ROOT / "knowledge" / "documents"
+DOCUMENTS_DIR = CONTENT_DIR / "documents"
 
 
 class FakeEmbedder:

@@ -16,7 +16,7 @@ from actions import missions
 from actions.answer import ActionAnswerFromKnowledge
 from actions.missions import ActionEmergency, ActionMissionCard, asked_where, directory
 from actions.texts import say
-from knowledge.paths import PROJECT_ROOT
+from knowledge.paths import CONTENT_DIR
 from tests.unit.test_actions_answer import FakeKB, faq_hit
 from tests.unit.test_actions_support import duta, make_tracker, texts
 
@@ -123,7 +123,7 @@ def test_an_edited_directory_is_live_without_a_restart_and_a_broken_one_is_not(
 ) -> None:
     source = tmp_path / "knowledge"
     source.mkdir()
-    original = (PROJECT_ROOT / "knowledge" / "missions.yml").read_text(encoding="utf-8")
+    original = (CONTENT_DIR / "missions.yml").read_text(encoding="utf-8")
     (source / "missions.yml").write_text(original, encoding="utf-8")
     monkeypatch.setenv("DUTA_KNOWLEDGE_DIR", str(source))
     monkeypatch.setattr(missions, "_directory", None)

@@ -15,7 +15,7 @@ from knowledge.faq import load_faq
 from knowledge.faq_checks import check_new_entries
 from knowledge.faq_import import Candidate
 from knowledge.faq_store import entry_mapping, replace_entry
-from knowledge.paths import KNOWLEDGE_DIR
+from knowledge.paths import CONTENT_DIR
 from knowledge.records import KnowledgeInputError
 
 
@@ -47,7 +47,7 @@ def test_groups_most_asked_first_with_counted_examples() -> None:
 @pytest.fixture
 def faq_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "faq"
-    shutil.copytree(KNOWLEDGE_DIR / "faq", folder)
+    shutil.copytree(CONTENT_DIR / "faq", folder)
     return folder
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.admin.dry_run import unreached_questions
 from bot.rasa_client import UpstreamUnavailable
 from knowledge.faq import load_faq
-from knowledge.paths import KNOWLEDGE_DIR
+from knowledge.paths import CONTENT_DIR
 
 
 class StubRasa:
@@ -34,7 +34,7 @@ class StubRasa:
 
 @pytest.fixture
 def entry() -> Any:
-    return next(e for e in load_faq(KNOWLEDGE_DIR / "faq") if e.faq_id == "dd-diplomacy-4-0")
+    return next(e for e in load_faq(CONTENT_DIR / "faq") if e.faq_id == "dd-diplomacy-4-0")
 
 
 async def test_names_the_questions_a_flow_still_catches(entry: Any) -> None:

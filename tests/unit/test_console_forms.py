@@ -8,12 +8,13 @@ from pathlib import Path
 from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from knowledge.faq import load_faq, parse_faq_entry
 from knowledge.faq_store import entry_mapping
+from knowledge.paths import CONTENT_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_project_entry_survives_the_form() -> None:
-    entries = load_faq(ROOT / "knowledge" / "faq")
+    entries = load_faq(CONTENT_DIR / "faq")
     assert len(entries) > 50
     for entry in entries:
         form = edit_form(entry_json(entry))

@@ -21,7 +21,8 @@ from bot.admin.store import ConsoleStore
 from bot.app import create_app
 from knowledge.faq import load_faq
 from knowledge.faq_sheet import COLUMNS, column_letter
-from tests.unit.knowledge_testkit import PROJECT_ROOT, FakeEmbedder
+from knowledge.paths import CONTENT_DIR
+from tests.unit.knowledge_testkit import FakeEmbedder
 
 from .test_console_web import PASSWORD, console_app, csrf_of, login
 from .test_gateway_support import free_port, settings_for
@@ -30,7 +31,7 @@ from .test_gateway_support import free_port, settings_for
 @pytest.fixture
 async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TestClient]:
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge" / "faq", knowledge / "faq")
+    shutil.copytree(CONTENT_DIR / "faq", knowledge / "faq")
     monkeypatch.setenv("DUTA_KNOWLEDGE_DIR", str(knowledge))
     monkeypatch.setenv("DUTA_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")

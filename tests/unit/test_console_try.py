@@ -37,7 +37,7 @@ from bot.admin.try_texts import TRY_TEXTS
 from bot.app import create_app
 from bot.render import render_rasa_output
 from knowledge.faq import load_faq
-from knowledge.paths import KNOWLEDGE_DIR
+from knowledge.paths import CONTENT_DIR
 
 from .test_console_web import PASSWORD, console_app, csrf_of, login
 from .test_gateway_support import settings_for
@@ -45,7 +45,7 @@ from .test_gateway_support import settings_for
 TURNS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "data" / "console_try_turns.json").read_text(encoding="utf-8")
 )
-FAQ_IDS = {entry.faq_id for entry in load_faq(KNOWLEDGE_DIR / "faq")}
+FAQ_IDS = {entry.faq_id for entry in load_faq(CONTENT_DIR / "faq")}
 RASA_TOKEN = "rasa-token-for-the-test"
 
 

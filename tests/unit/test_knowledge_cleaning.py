@@ -11,7 +11,7 @@ from knowledge.builder import collect_units
 from knowledge.cleaning import clean_text
 from knowledge.loaders import load_documents
 
-PROJECT_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+PROJECT_KNOWLEDGE = Path(__file__).resolve().parents[2] / "content"
 
 # Markers of the widgets, ads and unrelated related-news stories in the source pages.
 DEBRIS = [

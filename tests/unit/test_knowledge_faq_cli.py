@@ -232,7 +232,7 @@ def test_near_duplicate_and_contradiction_with_the_real_model(tmp_path: Path) ->
     folder = tmp_path / "knowledge"
     for part in ("faq", "documents"):
         (folder / part).mkdir(parents=True)
-        for file in (PROJECT_ROOT / "knowledge" / part).iterdir():
+        for file in (PROJECT_ROOT / "content" / part).iterdir():
             (folder / part / file.name).write_bytes(file.read_bytes())
     evoa = next(e for e in load_faq(folder / "faq") if e.faq_id == "visa-evoa-rules")
     entries = [

@@ -238,8 +238,8 @@ def test_rasa_retrains_only_when_its_inputs_change(tmp_path: Path) -> None:
     assert needed and "changed" in why
     # FAQ files are not Rasa inputs.
     fingerprint_record(models).write_text(rasa_fingerprint(project))
-    (project / "knowledge").mkdir()
-    (project / "knowledge" / "faq.yml").write_text("- id: x\n")
+    (project / "content").mkdir()
+    (project / "content" / "faq.yml").write_text("- id: x\n")
     assert not rasa_needs_training(project, models)[0]
 
 

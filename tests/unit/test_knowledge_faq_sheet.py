@@ -38,7 +38,7 @@ from tests.unit.test_knowledge_faq_cli import run_cli, snapshot
 def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the project's FAQ (every real entry, as staff would export it)."""
     folder = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge" / "faq", folder / "faq")
+    shutil.copytree(PROJECT_ROOT / "content" / "faq", folder / "faq")
     monkeypatch.setenv("DUTA_KNOWLEDGE_DIR", str(folder))
     monkeypatch.setenv("DUTA_INDEX_DIR", str(tmp_path / "no-index"))
     monkeypatch.setenv("DUTA_CHANGED_BY", "sheet-staff")

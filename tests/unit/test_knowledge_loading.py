@@ -157,14 +157,14 @@ def test_events(tmp_path: Path) -> None:
 
 
 def test_project_knowledge_folder_units() -> None:
-    units, _warnings = collect_units(PROJECT_ROOT / "knowledge")
-    entries = load_faq(PROJECT_ROOT / "knowledge" / "faq")
+    units, _warnings = collect_units(PROJECT_ROOT / "content")
+    entries = load_faq(PROJECT_ROOT / "content" / "faq")
     faq_units = [u for u in units if u.kind == "faq"]
     expected = sum(len(e.questions["id"]) + len(e.questions["en"]) + 2 for e in entries)
     assert len(faq_units) == expected  # every question variant in both languages + both answers
     assert {u.role for u in faq_units} == {"question", "answer"}
     doc_ids = {u.doc_id for u in units if u.kind == "document"}
-    docs = load_documents(PROJECT_ROOT / "knowledge" / "documents")
+    docs = load_documents(PROJECT_ROOT / "content" / "documents")
     originals = {d.doc_id for d in docs if d.translation_of is None}
     assert originals <= doc_ids and len(originals) == 5
     # Every source document has an English translation, indexed under the original's id.

@@ -1,4 +1,4 @@
-"""The mission directory (knowledge/missions.yml): its checks, and which mission serves a place.
+"""The mission directory (content/missions.yml): its checks, and which mission serves a place.
 
 The resolution examples here are made up for the tests; the blind place questions are measured by
 `python -m bench.places`, never asserted one by one.

@@ -1,5 +1,5 @@
 """Staff import and export of the mission directory (knowledge/missions_io.py, missions_cli.py)
-on a copy of the project's knowledge/missions.yml: the export imports back to the same bytes,
+on a copy of the project's content/missions.yml: the export imports back to the same bytes,
 rows are added or updated by id, every problem is listed at once with its row and field, and a
 refused import writes nothing.
 
