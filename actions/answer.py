@@ -28,7 +28,7 @@ from actions.texts import say
 logger = logging.getLogger(__name__)
 
 SEARCH_K = 5
-EXTRACT_CHARS = 700  # a whole document chunk (knowledge/chunking.py: at most ~680 characters)
+EXTRACT_CHARS = 700  # a whole document chunk (knowledge/build/chunking.py: at most ~680 characters)
 # A request arriving while the index is still loading waits this long before declining.
 LOAD_WAIT_SECONDS = 60.0
 

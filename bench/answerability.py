@@ -29,7 +29,7 @@ import yaml
 
 from bench.common import PROJECT_ROOT, machine
 from bench.oos import load_xsid
-from knowledge.evaluation import default_questions_path, load_questions
+from knowledge.build.evaluation import default_questions_path, load_questions
 from knowledge.search import KnowledgeBase
 
 NEAR_DOMAIN = PROJECT_ROOT / "tests" / "data" / "near_domain_unanswerable.yml"

@@ -47,7 +47,7 @@ import numpy as np
 
 from bench.common import EVAL_DIR, PROJECT_ROOT, machine, ranking_metrics
 from knowledge.bm25 import BM25
-from knowledge.evaluation import default_questions_path, evaluate, load_questions
+from knowledge.build.evaluation import default_questions_path, evaluate, load_questions
 from knowledge.retriever import HybridIndex, unit_index_text
 from knowledge.search import EmbedderLike, KnowledgeBase
 from knowledge.text_tokens import bm25_tokens
@@ -179,7 +179,7 @@ def cost(index: HybridIndex, variant: Variant, queries: list[list[str]], repeat:
 
 def retrieval_questions(kb: KnowledgeBase, split: str) -> tuple[dict, list[bool], list[str]]:
     questions = load_questions(default_questions_path(), split)
-    report = evaluate(kb, questions)  # as `python -m knowledge eval` counts
+    report = evaluate(kb, questions)  # as `python -m admin eval` counts
     right_first = []  # per question, for won / lost (the embeddings are cached: ranking only)
     for q in questions:
         result = kb.search(q.text, k=5)

@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 
 from bench.common import PROJECT_ROOT, machine
-from knowledge.evaluation import default_questions_path, load_questions
+from knowledge.build.evaluation import default_questions_path, load_questions
 from knowledge.search import KnowledgeBase, SearchResult
 
 NLU = PROJECT_ROOT / "training_data" / "nlu.yml"

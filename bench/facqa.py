@@ -9,9 +9,9 @@ broken by passage order (first appearance over train, valid, test), as a real in
     python -m bench.facqa --cli-defaults [--data DIR] [--workdir DIR]
 
 --cli-defaults measures what a user gets: the passages written as one .jsonl file, `python -m
-knowledge build --source` on it and `python -m knowledge search --json --queries` with the test
+knowledge build --source` on it and `python -m admin search --json --queries` with the test
 questions, both as subprocesses with default settings (so the ranking the build tunes from the
-passages themselves, knowledge/autotune.py); the BM25-only and dense-only rankings come from
+passages themselves, knowledge/build/autotune.py); the BM25-only and dense-only rankings come from
 the same built index and the same query path (KnowledgeBase.query_scores).
 The data folder is --data, else bench/data/facqa.
 """
@@ -81,16 +81,16 @@ def evaluate(
 
 
 def _knowledge(*args: str) -> str:
-    """`python -m knowledge ARGS` as a user runs it; its stdout, or an error with its stderr."""
+    """`python -m admin ARGS` as a user runs it; its stdout, or an error with its stderr."""
     done = subprocess.run(
-        [sys.executable, "-m", "knowledge", *args],
+        [sys.executable, "-m", "admin", *args],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"python -m knowledge {args[0]} failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"python -m admin {args[0]} failed:\n{done.stderr[-2000:]}")
     return done.stdout
 
 

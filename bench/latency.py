@@ -20,8 +20,8 @@ import torch
 
 from bench.common import machine
 from bench.oos import load_xsid
-from knowledge.builder import build_index
-from knowledge.evaluation import default_questions_path, load_questions
+from knowledge.build.builder import build_index
+from knowledge.build.evaluation import default_questions_path, load_questions
 from knowledge.paths import default_source_dir
 from knowledge.search import KnowledgeBase, shared_embedder
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from knowledge.evaluation import Tally
+from knowledge.build.evaluation import Tally
 from knowledge.retriever import QueryScores
 
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from bench.common import EVAL_DIR, machine
-from knowledge.evaluation import default_questions_path, load_questions
+from knowledge.build.evaluation import default_questions_path, load_questions
 from knowledge.search import KnowledgeBase
 
 

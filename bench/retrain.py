@@ -54,7 +54,7 @@ def answered(url: str, questions: dict[str, str], marker: str) -> bool:
 def knowledge(env: dict[str, str], *args: str) -> float:
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge", *args],
+        [sys.executable, "-m", "admin", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

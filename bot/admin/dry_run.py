@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot.rasa_client import UpstreamError
 from bot.render import render_rasa_output
 
-MAX_QUESTIONS = 20  # an entry has at most 10 variants per language (knowledge/faq_checks.py)
+MAX_QUESTIONS = 20  # an entry has at most 10 variants per language (admin/faq_checks.py)
 
 
 class RasaLike(Protocol):

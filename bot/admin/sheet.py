@@ -36,8 +36,8 @@ def sheet_name(uploaded: str) -> str:
 
 
 def export(kind: str) -> bytes:
+    from admin.faq_sheet import export_csv, export_xlsx
     from knowledge.faq import load_faq
-    from knowledge.faq_sheet import export_csv, export_xlsx
 
     entries = load_faq(KnowledgeDesk._faq_dir())
     return export_xlsx(entries) if kind == "xlsx" else export_csv(entries)
@@ -48,10 +48,10 @@ def import_sheet(
 ) -> SheetOutcome:
     """Check a sheet (publish False) or check and write it (True): every problem at once,
     nothing written unless all rows pass; an unchanged export writes nothing."""
-    from knowledge.faq_checks import check_new_entries
-    from knowledge.faq_import import ImportFormatError
-    from knowledge.faq_sheet import read_sheet
-    from knowledge.faq_store import apply_entries, changelog_lines, target_path
+    from admin.faq_checks import check_new_entries
+    from admin.faq_import import ImportFormatError
+    from admin.faq_sheet import read_sheet
+    from admin.faq_store import apply_entries, changelog_lines, target_path
 
     name = sheet_name(name)
     if Path(name).suffix.lower() not in (".csv", ".xlsx"):
@@ -107,9 +107,9 @@ def revert(
 ) -> Outcome:
     """The entry as it was after change #seq of its history (before: as it was before that
     change), through the same checks as an edit."""
-    from knowledge import faq_history
-    from knowledge.faq_checks import CheckReport, check_new_entries
-    from knowledge.faq_import import Candidate
+    from admin import faq_history
+    from admin.faq_checks import CheckReport, check_new_entries
+    from admin.faq_import import Candidate
 
     knowledge = desk._faq_dir().parent
     record = faq_history.find_record(knowledge, faq_id, seq)
@@ -141,14 +141,14 @@ def revert(
 
 
 def history(faq_id: str) -> list[Any]:
-    from knowledge import faq_history
+    from admin import faq_history
 
     return faq_history.entry_history(KnowledgeDesk._faq_dir().parent, faq_id)
 
 
 def versions() -> list[Any]:
     """The kept index versions, labelled (when, who, through what, what changed)."""
+    from admin.retrain import labelled_versions
     from knowledge.paths import default_index_dir
-    from knowledge.retrain import labelled_versions
 
     return list(reversed(labelled_versions(default_index_dir())))

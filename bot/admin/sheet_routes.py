@@ -37,7 +37,7 @@ from bot.logging_setup import fields
 
 log = logging.getLogger("bot.admin")
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # knowledge.faq_sheet.MAX_SHEET_BYTES
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # admin.faq_sheet.MAX_SHEET_BYTES
 MAX_FIELD_BYTES = 1024
 
 

@@ -256,7 +256,7 @@ def serve_content(running_stack: RunningStack, original: str | None) -> None:
             "RASA_URL": running_stack.config.rasa_url,
         }
         subprocess.run(
-            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
+            [sys.executable, "-m", "admin", "retrain", "--rasa", "skip"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
         )  # fmt: skip
     assert content_hash(index) == original
@@ -378,7 +378,7 @@ def test_unanswered_in_the_widget_answered_from_the_console(
         assert ANSWERS["id"] not in declined_again, declined_again
         assert say("no_answer", "id") in declined_again, declined_again
         retrain = subprocess.run(
-            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
+            [sys.executable, "-m", "admin", "retrain", "--rasa", "skip"],
             cwd=ROOT, env=_stack_env(running_stack), capture_output=True, text=True,
             timeout=600,
         )  # fmt: skip
@@ -471,7 +471,7 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
 
     # A retrain now finds nothing to do: content and index went back together.
     retrain = subprocess.run(
-        [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
+        [sys.executable, "-m", "admin", "retrain", "--rasa", "skip"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert retrain.returncode == 0 and "index: unchanged" in retrain.stdout, retrain.stdout

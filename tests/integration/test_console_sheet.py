@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from knowledge.faq_sheet import COLUMNS, column_letter
+from admin.faq_sheet import COLUMNS, column_letter
 
 from .conftest import RunningStack
 from .test_console import ConsoleClient, add_account, content_hash, serve_content

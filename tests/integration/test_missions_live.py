@@ -1,6 +1,6 @@
 """The mission card on the real stack, end to end (issue 20):
 
-- staff import a changed mission with `python -m knowledge missions import` into the directory
+- staff import a changed mission with `python -m admin missions import` into the directory
   the running stack serves (its private copy of knowledge/): the next answers carry the change,
   with no restart and no retrain, and importing the earlier export brings the old card back;
 - the widget (headless Chromium) shows the card of a city named in an emergency, with the
@@ -46,7 +46,7 @@ TEST_SOURCE = "test-import-source,A source made up for the import test,https://e
 
 def _missions(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "knowledge", "missions", *args],
+        [sys.executable, "-m", "admin", "missions", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 

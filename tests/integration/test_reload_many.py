@@ -84,7 +84,7 @@ def test_an_imported_sheet_reaches_every_action_server(two_action_servers: dict)
     assert {_status(url)[1]["version"] for url in urls} == {served.name}
 
     sheet = workdir / "faq.csv"
-    command = [sys.executable, "-m", "knowledge", "faq"]
+    command = [sys.executable, "-m", "admin", "faq"]
     subprocess.run([*command, "export", str(sheet)], cwd=ROOT, env=env, check=True, timeout=120)
     rows = list(csv.reader(io.StringIO(sheet.read_text("utf-8-sig"), newline="")))
     header = rows[0]
@@ -136,7 +136,7 @@ def test_a_refused_reload_leaves_every_server_on_the_previous_version(
         shell = {**env, "DUTA_ACTION_SERVERS": ",".join(urls)}
         shell["DUTA_ADMIN_TOKEN"] = secrets.token_urlsafe(8)  # neither server accepts it
         result = subprocess.run(
-            [sys.executable, "-m", "knowledge", "retrain", "--rasa", "skip"],
+            [sys.executable, "-m", "admin", "retrain", "--rasa", "skip"],
             cwd=ROOT, env=shell, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         assert result.returncode == 1 and "401" in result.stderr, result.stdout + result.stderr

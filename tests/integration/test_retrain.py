@@ -85,7 +85,7 @@ def stack_env(running_stack: RunningStack) -> Iterator[dict[str, str]]:
 
 def knowledge(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge", *args],
+        [sys.executable, "-m", "admin", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,5 +1,5 @@
 """The console's knowledge side without the model: grouping by vectors, editing and retiring an
-entry in place (knowledge.faq_store.replace_entry), and the import checks for an edit."""
+entry in place (admin.faq_store.replace_entry), and the import checks for an edit."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from admin.faq_checks import check_new_entries
+from admin.faq_import import Candidate
+from admin.faq_store import entry_mapping, replace_entry
 from bot.admin.desk import cluster, make_groups
 from bot.admin.store import Unanswered
 from knowledge.faq import load_faq
-from knowledge.faq_checks import check_new_entries
-from knowledge.faq_import import Candidate
-from knowledge.faq_store import entry_mapping, replace_entry
 from knowledge.paths import CONTENT_DIR
 from knowledge.records import KnowledgeInputError
 

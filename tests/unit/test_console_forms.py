@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from admin.faq_store import entry_mapping
 from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from knowledge.faq import load_faq, parse_faq_entry
-from knowledge.faq_store import entry_mapping
 from knowledge.paths import CONTENT_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,12 +15,12 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
+from admin.faq_sheet import COLUMNS, column_letter
 from bot.admin.desk import KnowledgeDesk
 from bot.admin.routes import DESK
 from bot.admin.store import ConsoleStore
 from bot.app import create_app
 from knowledge.faq import load_faq
-from knowledge.faq_sheet import COLUMNS, column_letter
 from knowledge.paths import CONTENT_DIR
 from tests.unit.knowledge_testkit import FakeEmbedder
 

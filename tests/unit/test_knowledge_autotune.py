@@ -1,5 +1,5 @@
-"""Ranking settings tuned from the corpus at build time (knowledge/autotune.py) and the untitled
-documents whose chunks no longer repeat their opening as a title."""
+"""Ranking settings tuned from the corpus at build time (knowledge/build/autotune.py) and the
+untitled documents whose chunks no longer repeat their opening as a title."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.autotune import (
+from knowledge.build.autotune import (
     GRID,
     MIN_QUERIES,
     WINDOW,
@@ -19,12 +19,12 @@ from knowledge.autotune import (
     pseudo_queries,
     tune_ranking,
 )
-from knowledge.builder import build_index, collect_units
-from knowledge.chunking import ChunkParams
-from knowledge.loaders import make_document
+from knowledge.build.builder import build_index, collect_units
+from knowledge.build.chunking import ChunkParams
+from knowledge.build.loaders import make_document
+from knowledge.build.units import document_units
 from knowledge.retriever import RankingParams
 from knowledge.store import current_version
-from knowledge.units import document_units
 from tests.unit.knowledge_testkit import FakeEmbedder, make_knowledge_folder
 
 _SYLLABLES = ("ka", "ri", "mu", "to", "sen", "da", "lo", "pi", "ne", "gar", "bu", "wi", "so")

@@ -7,9 +7,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.chunking import ChunkParams, chunk_text, split_sentences
+from knowledge.build.chunking import ChunkParams, chunk_text, split_sentences
+from knowledge.build.units import document_units
 from knowledge.records import Document, Source
-from knowledge.units import document_units
 
 
 def test_split_keeps_titles_and_initials_inside_sentences() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.builder import collect_units
-from knowledge.cleaning import clean_text
-from knowledge.loaders import load_documents
+from knowledge.build.builder import collect_units
+from knowledge.build.cleaning import clean_text
+from knowledge.build.loaders import load_documents
 
 PROJECT_KNOWLEDGE = Path(__file__).resolve().parents[2] / "content"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.cli import main
+from admin.cli import main
 from tests.unit.knowledge_testkit import DOCUMENTS_DIR, PROJECT_ROOT
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "knowledge", *args],
+        [sys.executable, "-m", "admin", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -18,8 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from knowledge import faq_cli
-from knowledge.cli import main
+from admin import faq_cli
+from admin.cli import main
 from knowledge.faq import load_faq
 from tests.unit.knowledge_testkit import PROJECT_ROOT, FakeEmbedder, make_knowledge_folder
 
@@ -259,7 +259,7 @@ def test_near_duplicate_and_contradiction_with_the_real_model(tmp_path: Path) ->
     sheet.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     before = snapshot(folder)
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge", "faq", "validate", str(sheet)],
+        [sys.executable, "-m", "admin", "faq", "validate", str(sheet)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -25,8 +25,7 @@ import numpy as np
 import pytest
 
 from actions import knowledge_base
-from knowledge.builder import build_index
-from knowledge.retrain import (
+from admin.retrain import (
     RetrainError,
     RetrainOptions,
     rasa_needs_training,
@@ -34,7 +33,8 @@ from knowledge.retrain import (
     retrain,
     rollback,
 )
-from knowledge.stack_client import StackTarget
+from admin.stack_client import StackTarget
+from knowledge.build.builder import build_index
 from knowledge.store import current_version, read_current, read_version
 from tests.unit.knowledge_testkit import PROJECT_ROOT, FakeEmbedder, make_knowledge_folder
 
@@ -230,7 +230,7 @@ def test_rasa_retrains_only_when_its_inputs_change(tmp_path: Path) -> None:
     later = time.time() + 10
     os.utime(models / "duta.tar.gz", (later, later))
     assert not rasa_needs_training(project, models)[0]  # model newer than its inputs
-    from knowledge.retrain import fingerprint_record, rasa_fingerprint
+    from admin.retrain import fingerprint_record, rasa_fingerprint
 
     fingerprint_record(models).write_text(rasa_fingerprint(project))
     (project / "training_data" / "nlu.yml").write_text("version: '3.1'\nnlu: []\n")

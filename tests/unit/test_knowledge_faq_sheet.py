@@ -1,5 +1,5 @@
-"""The FAQ as a spreadsheet (knowledge/faq_sheet.py), per-entry history and revert
-(knowledge/faq_history.py), and 30 labelled index versions kept (knowledge/retrain.py).
+"""The FAQ as a spreadsheet (admin/faq_sheet.py), per-entry history and revert
+(admin/faq_history.py), and 30 labelled index versions kept (admin/retrain.py).
 
 Export -> import unchanged changes no byte, in CSV and XLSX, on the project's own 72 entries;
 every kind of problem in a sheet is reported at once, naming the row and the column as the
@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from knowledge import faq_cli, faq_history
-from knowledge.faq import load_faq
-from knowledge.faq_import import REQUIRED_COLUMNS
-from knowledge.faq_sheet import (
+from admin import faq_cli, faq_history
+from admin.faq_import import REQUIRED_COLUMNS
+from admin.faq_sheet import (
     COLUMNS,
     column_letter,
     entry_row,
@@ -27,9 +26,10 @@ from knowledge.faq_sheet import (
     export_xlsx,
     read_sheet,
 )
-from knowledge.faq_store import entry_mapping
-from knowledge.retrain import DEFAULT_KEEP, RetrainOptions, labelled_versions, retrain, versions
-from knowledge.stack_client import StackTarget
+from admin.faq_store import entry_mapping
+from admin.retrain import DEFAULT_KEEP, RetrainOptions, labelled_versions, retrain, versions
+from admin.stack_client import StackTarget
+from knowledge.faq import load_faq
 from tests.unit.knowledge_testkit import PROJECT_ROOT, FakeEmbedder, make_knowledge_folder
 from tests.unit.test_knowledge_faq_cli import run_cli, snapshot
 
@@ -200,7 +200,7 @@ def test_an_edited_cell_changes_that_entry_and_its_history_allows_a_revert(
 
 
 def test_a_retired_entry_comes_back_with_a_revert(knowledge: Path) -> None:
-    from knowledge.faq_store import entries_yaml, replace_entry
+    from admin.faq_store import entries_yaml, replace_entry
 
     faq_dir = knowledge / "faq"
     entry = load_faq(faq_dir)[3]
@@ -310,7 +310,7 @@ def test_files_written_together_are_all_put_back_when_one_fails(
     the folder never holds half an import."""
     import os as os_module
 
-    from knowledge import atomic
+    from admin import atomic
 
     first, second = tmp_path / "a.yml", tmp_path / "b.yml"
     first.write_text("old a\n", encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.builder import collect_units
+from knowledge.build.builder import collect_units
+from knowledge.build.loaders import load_documents
 from knowledge.faq import faq_warnings, load_events, load_faq
-from knowledge.loaders import load_documents
 from knowledge.records import KnowledgeInputError
 from tests.unit.knowledge_testkit import FIXTURE_DIR, PROJECT_ROOT
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.builder import build_index
+from knowledge.build.builder import build_index
 from knowledge.search import KnowledgeBase, shared_embedder
 from tests.unit.knowledge_testkit import make_knowledge_folder
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.builder import build_index
+from knowledge.build.builder import build_index
 from knowledge.records import KnowledgeInputError
 from knowledge.search import IndexMismatchError, KnowledgeBase
 from knowledge.store import (
@@ -77,7 +77,8 @@ def _versions(root: Path) -> list[str]:
 def test_failed_builds_leave_current_serving(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("knowledge.builder.EMBED_BATCH", 8)  # several batches, so it can die midway
+    # Several batches, so it can die midway.
+    monkeypatch.setattr("knowledge.build.builder.EMBED_BATCH", 8)
     root = tmp_path / "index"
     good = build_index(source, root, FakeEmbedder()).version
     before = _versions(root)

@@ -85,7 +85,7 @@ def test_validate_checks_the_directory_from_the_command_line(
     data = _broken(raw, country="XX")
     (broken / "missions.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
     done = subprocess.run(
-        [sys.executable, "-m", "knowledge", "validate", "--source", str(broken)],
+        [sys.executable, "-m", "admin", "validate", "--source", str(broken)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode != 0

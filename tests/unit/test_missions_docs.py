@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 import re
 
-from knowledge.cli import _parser
+from admin.cli import _parser
+from admin.missions_io import CSV_COLUMNS, MISSION_KEYS
 from knowledge.missions import Directory
-from knowledge.missions_io import CSV_COLUMNS, MISSION_KEYS
 from knowledge.paths import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Staff import and export of the mission directory (knowledge/missions_io.py, missions_cli.py)
+"""Staff import and export of the mission directory (admin/missions_io.py, missions_cli.py)
 on a copy of the project's content/missions.yml: the export imports back to the same bytes,
 rows are added or updated by id, every problem is listed at once with its row and field, and a
 refused import writes nothing.
@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.missions import load_directory
-from knowledge.missions_cli import FILE_NAME
-from knowledge.missions_io import (
+from admin.missions_cli import FILE_NAME
+from admin.missions_io import (
     ImportRefused,
     export_csv,
     plan_import,
     read_import_file,
     write_directory,
 )
+from knowledge.missions import load_directory
 from knowledge.paths import PROJECT_ROOT
 
 from .conftest import DIRECTORY_FILE
@@ -50,7 +50,7 @@ def folder(tmp_path: Path) -> Path:
 def run_cli(*args: str, changed_by: str = "siti") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DUTA_CHANGED_BY": changed_by}
     return subprocess.run(
-        [sys.executable, "-m", "knowledge", "missions", *args],
+        [sys.executable, "-m", "admin", "missions", *args],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False, env=env,
     )  # fmt: skip
 
@@ -136,7 +136,7 @@ def test_rows_update_and_add_missions_by_id_and_the_change_is_logged(
     assert new is not None and new.country == "JP" and new.contacts["phone"].value is None
 
     log = (folder / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert "· python -m knowledge missions import rows.csv --sources sources.csv" in log
+    assert "· python -m admin missions import rows.csv --sources sources.csv" in log
     assert "- by: siti" in log
     assert "added source `test-source`" in log
     assert "added mission `kjri-testville`" in log

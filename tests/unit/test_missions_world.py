@@ -180,7 +180,7 @@ def test_validate_reports_the_world_coverage_and_fails_on_a_country_left_out(
     def validate(data: dict[str, Any]) -> subprocess.CompletedProcess[str]:
         (knowledge / "missions.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
         return subprocess.run(
-            [sys.executable, "-m", "knowledge", "validate", "--source", str(knowledge)],
+            [sys.executable, "-m", "admin", "validate", "--source", str(knowledge)],
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
 

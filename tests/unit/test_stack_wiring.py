@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from admin.stack_client import StackTarget, stack_file
 from deploy.stack import StackConfig, write_stack_file
-from knowledge.stack_client import StackTarget, stack_file
 
 VARIABLES = ("DUTA_ADMIN_TOKEN", "RASA_TOKEN", "ACTION_SERVER_URL", "DUTA_ACTION_SERVERS",
              "RASA_URL", "DUTA_STACK_FILE", "DUTA_TRACKER_DB", "ACTION_SERVER_PORT")  # fmt: skip

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import faiss
 import numpy as np
 
-from knowledge.chunking import split_sentences
+from knowledge.build.chunking import split_sentences
 from knowledge.records import Unit
 from knowledge.retriever import HybridIndex, QueryScores, RankingParams
 from knowledge.text_tokens import bm25_tokens

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.atomic import write_text_atomic
+from admin.atomic import write_text_atomic
 from knowledge.missions import (
     CONTACT_FIELDS,
     Directory,
@@ -278,7 +278,7 @@ def plan_import(directory_file: Path, incoming: ImportFile, today: dt.date | Non
     raw = yaml.safe_load(text)
     if check(raw):
         raise ImportRefused(
-            [f"{directory_file} fails its own checks; fix it first (python -m knowledge validate)"]
+            [f"{directory_file} fails its own checks; fix it first (python -m admin validate)"]
         )
     today = today or dt.datetime.now(dt.UTC).date()
     problems: list[str] = []

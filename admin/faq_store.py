@@ -14,14 +14,14 @@ from typing import Any
 
 import yaml
 
-from knowledge.atomic import write_text_atomic, write_texts_atomic
+from admin.atomic import write_text_atomic, write_texts_atomic
 from knowledge.faq import LANGUAGES, load_faq
 from knowledge.records import FaqEntry, KnowledgeInputError
 
 DEFAULT_TARGET = "staff.yml"
 _TARGET_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\.ya?ml$")
 NEW_FILE_HEADER = (
-    "# content/faq/{name} : entries added by `python -m knowledge faq add` / `faq import`.\n"
+    "# content/faq/{name} : entries added by `python -m admin faq add` / `faq import`.\n"
     "# Same format as the other files (docs/faq-import.md); edit freely, then `make retrain`.\n"
 )
 
@@ -164,7 +164,7 @@ def apply_entries(
 ) -> list[tuple[Path, str, str]]:
     """A re-imported sheet: changed entries rewritten in place in their own files, new ones
     appended to the target file; every file written only after the whole folder loaded back
-    with the result, all together (knowledge.atomic.write_texts_atomic). Returns (file, text
+    with the result, all together (admin.atomic.write_texts_atomic). Returns (file, text
     before, text after) for each file written."""
     files = sorted([*faq_dir.glob("*.yml"), *faq_dir.glob("*.yaml")])
     before = {p: p.read_text(encoding="utf-8") for p in files if not p.name.startswith(".")}

@@ -20,8 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from knowledge.faq import LANGUAGES
-from knowledge.faq_import import (
+from admin.faq_import import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     VARIANT_SEPARATOR,
@@ -29,6 +28,7 @@ from knowledge.faq_import import (
     ImportFormatError,
     row_to_raw,
 )
+from knowledge.faq import LANGUAGES
 from knowledge.records import FaqEntry
 
 # The export's column order: the template's (docs/faq-import-template.csv), then the rest.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.chunking import ChunkParams, chunk_text
+from knowledge.build.chunking import ChunkParams, chunk_text
 from knowledge.faq import LANGUAGES
 from knowledge.records import Document, FaqEntry, Unit
 

@@ -1,4 +1,4 @@
-"""python -m knowledge faq add | import | export | validate | list | history | revert, and
+"""python -m admin faq add | import | export | validate | list | history | revert, and
 retrain | rollback.
 
 Nothing is written unless every check passes; each write is logged in content/CHANGELOG.md.
@@ -16,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from knowledge import changelog, faq_history
+from admin import changelog, faq_history
+from admin.faq_checks import CheckReport, check_new_entries
+from admin.faq_import import Candidate, ImportFormatError, read_import_file
+from admin.faq_store import DEFAULT_TARGET, apply_entries, changelog_lines, target_path
 from knowledge.faq import LANGUAGES, load_faq
-from knowledge.faq_checks import CheckReport, check_new_entries
-from knowledge.faq_import import Candidate, ImportFormatError, read_import_file
-from knowledge.faq_store import DEFAULT_TARGET, apply_entries, changelog_lines, target_path
 from knowledge.paths import default_index_dir, default_models_dir, default_source_dir
 from knowledge.records import KnowledgeInputError
 
 EXIT_INVALID = 2
-DEFAULT_KEEP = 30  # knowledge.retrain.DEFAULT_KEEP (not imported: it loads the index code)
+DEFAULT_KEEP = 30  # admin.retrain.DEFAULT_KEEP (not imported: it loads the index code)
 
 
 class CheckFailed(Exception):
@@ -335,13 +335,13 @@ def cmd_add(args: argparse.Namespace) -> int:
             raise CheckFailed(f"{args.from_file}: no entry in it")
         report = _check(args, candidates, similarity=True)
         _write(args, report, f"faq add --from {args.from_file.name}")
-        return _maybe_retrain(args, f"python -m knowledge faq add --from {args.from_file.name}")
+        return _maybe_retrain(args, f"python -m admin faq add --from {args.from_file.name}")
     # Prompts only in a terminal: from a script or a pipe, the flags are the whole entry.
     if sys.stdin.isatty():
         _prompt_missing(args, input)
     report = _check(args, [candidate_from_args(args)], similarity=True)
     _write(args, report, "faq add")
-    return _maybe_retrain(args, "python -m knowledge faq add --retrain")
+    return _maybe_retrain(args, "python -m admin faq add --retrain")
 
 
 # --- faq import / validate / list --------------------------------------------------------------
@@ -372,11 +372,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     _write(args, report, f"faq import {args.path.name}" + (" --update" if args.update else ""))
     print(f"ok: {summary}")
-    return _maybe_retrain(args, f"python -m knowledge faq import {args.path.name} --retrain")
+    return _maybe_retrain(args, f"python -m admin faq import {args.path.name} --retrain")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from knowledge.faq_sheet import export_csv, export_xlsx
+    from admin.faq_sheet import export_csv, export_xlsx
 
     entries = load_faq(_knowledge(args) / "faq")
     if str(args.path) == "-":
@@ -415,7 +415,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
     record = faq_history.find_record(knowledge, args.faq_id, args.seq)
     if record is None:
         raise CheckFailed(
-            f"no change #{args.seq} of '{args.faq_id}' (python -m knowledge faq history "
+            f"no change #{args.seq} of '{args.faq_id}' (python -m admin faq history "
             f"{args.faq_id} lists them)"
         )
 
@@ -431,7 +431,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
     changelog.record(knowledge, command, lines)
     _history(knowledge, written, command)
     print(f"reverted {args.faq_id} to {when} change #{args.seq} ({record.at[:16]}, {record.by})")
-    return _maybe_retrain(args, f"python -m knowledge {command} --retrain")
+    return _maybe_retrain(args, f"python -m admin {command} --retrain")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -439,7 +439,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         report = _check(args, _read(args.path), similarity=True)
         print(f"ok: {len(report.entries)} entries can be imported")
         return 0
-    from knowledge.builder import collect_units
+    from knowledge.build.builder import collect_units
 
     units, warnings = collect_units(_knowledge(args))
     for warning in warnings:
@@ -474,8 +474,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace, command: str) -> Any:
-    from knowledge.retrain import RetrainOptions
-    from knowledge.stack_client import StackTarget
+    from admin.retrain import RetrainOptions
+    from admin.stack_client import StackTarget
 
     return RetrainOptions(
         source=_knowledge(args),
@@ -491,13 +491,13 @@ def _options(args: argparse.Namespace, command: str) -> Any:
 
 def _maybe_retrain(args: argparse.Namespace, command: str) -> int:
     if not getattr(args, "retrain", False):
-        print("run `make retrain` (python -m knowledge retrain) to put it live")
+        print("run `make retrain` (python -m admin retrain) to put it live")
         return 0
     return _run_retrain(args, command)
 
 
 def _run_retrain(args: argparse.Namespace, command: str) -> int:
-    from knowledge.retrain import RetrainError, record_in_changelog, retrain
+    from admin.retrain import RetrainError, record_in_changelog, retrain
 
     options = _options(args, command)
     try:
@@ -514,14 +514,14 @@ def _run_retrain(args: argparse.Namespace, command: str) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
-    return _run_retrain(args, "python -m knowledge retrain" + (" --rasa " + args.rasa))
+    return _run_retrain(args, "python -m admin retrain" + (" --rasa " + args.rasa))
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from knowledge.retrain import RetrainError, labelled_versions, record_in_changelog, rollback
-    from knowledge.stack_client import StackRefused, StackUnreachable, rasa_load_model
+    from admin.retrain import RetrainError, labelled_versions, record_in_changelog, rollback
+    from admin.stack_client import StackRefused, StackUnreachable, rasa_load_model
 
-    command = "python -m knowledge rollback" + (f" --to {args.to}" if args.to else "")
+    command = "python -m admin rollback" + (f" --to {args.to}" if args.to else "")
     options = _options(args, command)
     if args.list:
         # Labelled: when, who, through what, and what changed since the version before.

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.cleaning import clean_text
+from knowledge.build.cleaning import clean_text
 from knowledge.faq import LANGUAGES
 from knowledge.records import Document, KnowledgeInputError, Source
 

@@ -1,6 +1,6 @@
 """Reading candidate FAQ entries from a CSV or YAML file, each with the row or line it came from.
 
-Nothing here writes: the result goes to knowledge.faq_checks before knowledge.faq_store writes it.
+Nothing here writes: the result goes to admin.faq_checks before admin.faq_store writes it.
 Both formats are documented in docs/faq-import.md (template: docs/faq-import-template.csv).
 """
 
@@ -36,7 +36,7 @@ class Candidate:
     raw: dict[str, Any]
     where: str  # "file.csv row 3" (as the spreadsheet numbers it), "file.yml line 12", "faq add"
     # A sheet's row: each column's cell ("file.csv row 3, column E (answer_en)"), so messages
-    # can name it, and what was wrong in its cells (knowledge/faq_sheet.py).
+    # can name it, and what was wrong in its cells (admin/faq_sheet.py).
     columns: dict[str, str] | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -91,7 +91,7 @@ def row_to_raw(row: dict[str, str | None], where: str, problems: list[str]) -> d
 
 
 def read_csv(path: Path) -> list[Candidate]:
-    from knowledge.faq_sheet import read_sheet  # it builds on this module's row_to_raw
+    from admin.faq_sheet import read_sheet  # it builds on this module's row_to_raw
 
     return read_sheet(path)
 

@@ -1,4 +1,4 @@
-"""`make retrain` / `python -m knowledge retrain` and `rollback`: new knowledge live, no restart.
+"""`make retrain` / `python -m admin retrain` and `rollback`: new knowledge live, no restart.
 
 Retrain: validate knowledge/, write a new index version embedding only new or changed texts,
 have every running action server load it (each swaps atomically; chats in flight finish on the
@@ -21,18 +21,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge import changelog
-from knowledge.builder import write_new_version
-from knowledge.paths import PROJECT_ROOT
-from knowledge.records import Unit
-from knowledge.search import EmbedderLike
-from knowledge.stack_client import (
+from admin import changelog
+from admin.stack_client import (
     StackRefused,
     StackTarget,
     StackUnreachable,
     rasa_load_model,
     reload_action_server,
 )
+from knowledge.build.builder import write_new_version
+from knowledge.paths import PROJECT_ROOT
+from knowledge.records import Unit
+from knowledge.search import EmbedderLike
 from knowledge.store import (
     VERSIONS,
     IndexError_,
@@ -65,7 +65,7 @@ class RetrainOptions:
     rasa: str = "auto"  # auto | skip | force
     reload: bool = True
     keep: int = DEFAULT_KEEP
-    command: str = "python -m knowledge retrain"
+    command: str = "python -m admin retrain"
     by: str | None = None  # who asked for it (the version's label); None: changelog.who()
 
 
@@ -252,7 +252,7 @@ def retrain(options: RetrainOptions, embedder: EmbedderLike) -> RetrainReport:
             embedder,
             incremental=True,
             # The version's label: who and through what (what changed is computed between
-            # versions when they are listed, knowledge.retrain.labelled_versions).
+            # versions when they are listed, admin.retrain.labelled_versions).
             info={"command": options.command, "by": options.by or changelog.who()},
         )
         new = read_version(build.version)
@@ -372,7 +372,7 @@ def labelled_versions(index_root: Path) -> list[VersionLabel]:
                 str(manifest.get("created", "")),
                 # Versions from `knowledge build` (make setup) carry no label of their own.
                 str(build.get("by") or "unknown"),
-                str(build.get("command") or "python -m knowledge build"),
+                str(build.get("command") or "python -m admin build"),
                 changes,
                 current is not None and version.resolve() == current,
             )

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from admin.faq_import import VARIANT_SEPARATOR, Candidate
 from knowledge.faq import LANGUAGES, citation_problems, load_faq, parse_faq_entry
-from knowledge.faq_import import VARIANT_SEPARATOR, Candidate
 from knowledge.records import FaqEntry, KnowledgeInputError
 from knowledge.search import EmbedderLike
 
@@ -121,7 +121,7 @@ def parse_candidates(
 
     current (an update): the entries as written, by id; a candidate equal to its entry is
     `unchanged` and not checked again (a hand-written entry that predates a check stays)."""
-    from knowledge.faq_store import entry_mapping
+    from admin.faq_store import entry_mapping
 
     report = CheckReport()
     first_seen: dict[str, str] = {}
@@ -132,7 +132,7 @@ def parse_candidates(
             continue
         known = (current or {}).get(raw.get("id")) if isinstance(raw, dict) else None
         if known is not None and candidate.columns is not None:
-            from knowledge.faq_sheet import keep_absent_columns
+            from admin.faq_sheet import keep_absent_columns
 
             raw = dict(raw)
             keep_absent_columns(raw, candidate, entry_mapping(known))
@@ -322,7 +322,7 @@ def check_new_entries(
 
 def _named(report: CheckReport, candidates: list[Candidate]) -> CheckReport:
     """Messages about a spreadsheet's rows name the cell (row, column letter and header)."""
-    from knowledge.faq_sheet import name_cell
+    from admin.faq_sheet import name_cell
 
     sheet = [c for c in candidates if c.columns]
     if not sheet:

@@ -11,12 +11,12 @@ import getpass
 import os
 from pathlib import Path
 
-from knowledge.atomic import write_text_atomic
+from admin.atomic import write_text_atomic
 
 FILE_NAME = "CHANGELOG.md"
 HEADER = (
     "# Knowledge change log\n\n"
-    "Appended by `python -m knowledge` (faq add, faq import, retrain, rollback); newest last.\n"
+    "Appended by `python -m admin` (faq add, faq import, retrain, rollback); newest last.\n"
     "Each section: when (UTC), the command, who ran it, and what changed.\n"
 )
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chunking import ChunkParams
+from knowledge.build.chunking import ChunkParams
+from knowledge.build.loaders import load_documents, resolve_translations
+from knowledge.build.units import document_units, event_units, faq_units
 from knowledge.faq import faq_warnings, load_events, load_faq
-from knowledge.loaders import load_documents, resolve_translations
 from knowledge.records import KnowledgeInputError, Unit
 from knowledge.retriever import RankingParams
 from knowledge.search import EmbedderLike
@@ -31,7 +32,6 @@ from knowledge.store import (
     write_version,
 )
 from knowledge.text_tokens import TOKENIZER_VERSION
-from knowledge.units import document_units, event_units, faq_units
 
 DEFAULT_KEEP = 3
 EMBED_BATCH = 64
@@ -172,11 +172,11 @@ def corpus_ranking(
     source: Path, units: list[Unit], vectors: np.ndarray, embedder: EmbedderLike
 ) -> tuple[RankingParams | None, dict | None]:
     """Ranking settings for a folder of documents, tuned on pseudo-questions from its own
-    passages (knowledge/autotune.py). The project's knowledge layout keeps RankingParams(),
+    passages (knowledge/build/autotune.py). The project's knowledge layout keeps RankingParams(),
     tuned on its labelled dev questions, which say more than pseudo-questions can."""
     if is_knowledge_layout(source):
         return None, None
-    from knowledge.autotune import tune_ranking
+    from knowledge.build.autotune import tune_ranking
 
     report = tune_ranking(
         units, vectors, embedder, known_word=getattr(embedder, "known_word", None)

@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from knowledge.atomic import write_text_atomic
+from admin.atomic import write_text_atomic
+from admin.faq_import import Candidate
 from knowledge.faq import parse_faq_entry
-from knowledge.faq_import import Candidate
 from knowledge.records import FaqEntry, KnowledgeInputError
 
 FILE_NAME = "faq-history.jsonl"
@@ -74,7 +74,7 @@ def entry_history(knowledge_dir: Path, faq_id: str) -> list[HistoryRecord]:
 
 def _entries_of(text: str, file: str) -> dict[str, dict[str, Any]]:
     """id -> the entry's normalised mapping, for the entries a file's text holds."""
-    from knowledge.faq_store import entry_mapping
+    from admin.faq_store import entry_mapping
 
     try:
         data = yaml.safe_load(text) if text.strip() else []
@@ -147,8 +147,8 @@ def revert_entry(
     state had no entry), or appended to the file it was in (it was retired since). The state
     goes through `check` (the same checks as any new entry; errors stop it). Returns the files
     written (path, before, after) and the check's errors (then nothing was written)."""
+    from admin.faq_store import append_entries, entry_mapping, replace_entry, target_path
     from knowledge.faq import load_faq
-    from knowledge.faq_store import append_entries, entry_mapping, replace_entry, target_path
 
     state = record.before if before else record.after
     when = f"{'before' if before else 'after'} change #{record.seq}"

@@ -1,4 +1,4 @@
-"""python -m knowledge missions import | export | validate: staff keep the mission directory
+"""python -m admin missions import | export | validate: staff keep the mission directory
 (content/missions.yml) current the way they keep the FAQ (docs/missions.md).
 
 Nothing is written unless every check passes; each import that changes something is logged in
@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from knowledge import changelog
-from knowledge.missions import coverage, load_directory
-from knowledge.missions_io import (
+from admin import changelog
+from admin.missions_io import (
     ImportRefused,
     directory_problems,
     export_csv,
@@ -24,6 +23,7 @@ from knowledge.missions_io import (
     write_directory,
     write_private,
 )
+from knowledge.missions import coverage, load_directory
 from knowledge.paths import default_source_dir
 from knowledge.records import KnowledgeInputError
 
@@ -94,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"ok: nothing to change ({_summary(plan)})")
         return 0
     write_directory(directory_file, plan, before)
-    command = "python -m knowledge missions import " + shlex.join(
+    command = "python -m admin missions import " + shlex.join(
         [args.path.name, *(["--sources", args.sources.name] if args.sources else [])]
     )
     changelog.record(directory_file.parent, command, plan.changelog_lines())

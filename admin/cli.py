@@ -1,4 +1,4 @@
-"""python -m knowledge build | search | eval | validate | faq | missions | retrain | rollback.
+"""python -m admin build | search | eval | validate | faq | missions | retrain | rollback.
 
 build/search follow the contract in docs/architecture.md ("Contracts other tools rely on"); faq,
 retrain and rollback are documented in docs/faq-import.md, missions in docs/missions.md.
@@ -25,7 +25,7 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m admin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="index a folder of documents (and FAQ/events)")
@@ -71,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         help="embed only new or changed texts, reusing the current version's vectors",
     )
 
-    from knowledge.faq_cli import add_parsers
-    from knowledge.missions_cli import add_parsers as add_mission_parsers
+    from admin.faq_cli import add_parsers
+    from admin.missions_cli import add_parsers as add_mission_parsers
 
     add_parsers(sub)
     add_mission_parsers(sub)
@@ -104,7 +104,7 @@ def _load_kb(index: Path | None, model: str | None) -> Any:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from knowledge.builder import build_index
+    from knowledge.build.builder import build_index
 
     source = args.source or default_source_dir()
     index_root = args.index or default_index_dir()
@@ -112,7 +112,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not source.is_dir():
         raise UsageError(f"source folder not found: {source}")
     # Validate the content before paying for the model load.
-    from knowledge.builder import collect_units
+    from knowledge.build.builder import collect_units
 
     collect_units(source)
     report = build_index(
@@ -185,7 +185,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import default_questions_path, evaluate, load_questions
+    from knowledge.build.evaluation import default_questions_path, evaluate, load_questions
 
     questions = load_questions(args.questions or default_questions_path(), args.split)
     kb = _load_kb(args.index, args.model)
@@ -204,7 +204,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from knowledge.builder import collect_units
+    from knowledge.build.builder import collect_units
 
     source = args.source or default_source_dir()
     units, warnings = collect_units(source)
@@ -249,11 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command in ("faq", "retrain", "rollback"):
-            from knowledge.faq_cli import run
+            from admin.faq_cli import run
 
             return run(args)
         if args.command == "missions":
-            from knowledge.missions_cli import run as run_missions
+            from admin.missions_cli import run as run_missions
 
             return run_missions(args)
         return COMMANDS[args.command](args)

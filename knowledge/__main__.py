@@ -1,3 +1,0 @@
-from knowledge.cli import main
-
-raise SystemExit(main())
