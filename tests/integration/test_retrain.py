@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -60,9 +61,12 @@ def _repo_knowledge_digest() -> str:
 
 
 @pytest.fixture(scope="module")
-def stack_env(running_stack: RunningStack) -> Iterator[dict[str, str]]:
-    """What a staff member's shell needs to retrain this stack; on the way out the index the
-    stack started with is served again, so later tests see the knowledge they expect."""
+def stack_env(
+    running_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """What a staff member's shell needs to retrain this stack; on the way out the content copy
+    and the index the stack started with are back (a rollback moves the index only), so later
+    tests see the knowledge they expect."""
     extra = running_stack.config.extra_env
     env = {
         **os.environ,
@@ -77,7 +81,12 @@ def stack_env(running_stack: RunningStack) -> Iterator[dict[str, str]]:
     original = current_version(Path(env["DUTA_INDEX_DIR"]))
     assert original is not None, "the session stack has no index copy"
     repo_before = _repo_knowledge_digest()
+    content = Path(env["DUTA_KNOWLEDGE_DIR"])
+    saved = tmp_path_factory.mktemp("content-before") / "content"
+    shutil.copytree(content, saved)
     yield env
+    shutil.rmtree(content)
+    shutil.copytree(saved, content)
     if current_version(Path(env["DUTA_INDEX_DIR"])) != original:
         knowledge(env, "rollback", "--to", original.name)
     assert _repo_knowledge_digest() == repo_before, "the repository's knowledge/ changed"
