@@ -27,9 +27,8 @@ from bot.admin.desk import KnowledgeDesk, Outcome
 from bot.admin.dry_run import unreached_questions
 from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from bot.admin.store import ConsoleStore, Session
-from bot.admin.texts import page_language, t
 from bot.app_keys import LIMIT_STORAGE, RASA_CLIENT, SETTINGS
-from bot.i18n import Language
+from bot.i18n import Language, page_language, text
 from bot.logging_setup import CLIENT_IP_KEY, fields
 from bot.rasa_client import UpstreamError
 from bot.rate_limit import RateLimiter
@@ -209,7 +208,7 @@ def _render(request: web.Request, template: str, status: int = 200, **context: A
         .get_template(template)
         .render(
             lang=language,
-            t=lambda key, **params: t(key, language, **params),
+            t=lambda key, **params: text(key, language, **params),
             nonce=nonce,
             session=session,
             path=request.path,
@@ -307,9 +306,9 @@ def _ids(raw: str) -> list[int]:
 def _blank_form(ids: list[int], examples: list[tuple[str, str]]) -> dict[str, str]:
     """The form pre-filled with what users asked, by language."""
     by_lang: dict[str, list[str]] = {"id": [], "en": []}
-    for text, language in examples:
-        if language in by_lang and text not in by_lang[language] and "[" not in text:
-            by_lang[language].append(text)
+    for question, language in examples:
+        if language in by_lang and question not in by_lang[language] and "[" not in question:
+            by_lang[language].append(question)
     return dict.fromkeys(FORM_FIELDS, "") | {
         "ids": ",".join(str(i) for i in ids),
         "questions_id": "\n".join(by_lang["id"][:5]),
@@ -342,7 +341,7 @@ async def _run_answer(
         outcome = await asyncio.to_thread(desk.check, raw, allow_similar, editing)
         return outcome, 200 if outcome.ok else 422
     if not session.user.can_publish:
-        return Outcome(errors=[t("viewer_only", "en")]), 403
+        return Outcome(errors=[text("viewer_only", "en")]), 403
     name = session.user.name
     if editing is None:
         outcome = await asyncio.to_thread(desk.publish, raw, allow_similar, name)
@@ -431,7 +430,7 @@ async def _edit_page(request: web.Request) -> web.Response:
 async def _retire_or_undo(request: web.Request, body: dict[str, str]) -> tuple[Outcome, int]:
     """POST retire {faq_id} or undo {change_id}; editors only."""
     if not request[SESSION].user.can_publish:
-        return Outcome(errors=[t("viewer_only", "en")]), 403
+        return Outcome(errors=[text("viewer_only", "en")]), 403
     desk, store, name = request.app[DESK], request.app[STORE], request[SESSION].user.name
     if request.path.endswith("/retire"):
         outcome = await asyncio.to_thread(desk.retire, body.get("faq_id", "").strip(), name)

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.admin.ratings import LOW_CONFIDENCE_BAR
-from bot.admin.texts import TEXTS, t
-from bot.i18n import Language
+from bot.i18n import Language, has_text, text
 from bot.rasa_client import UpstreamError
 from bot.render import Reply, render_rasa_output
 from knowledge.answerability import Thresholds
@@ -263,17 +262,17 @@ def _number(value: float, language: Language, digits: int = 3) -> str:
 
 def _intent_words(name: str | None, language: Language) -> str:
     key = f"intent_{name}"
-    return t(key, language) if key in TEXTS else f"“{name or '?'}”"
+    return text(key, language) if has_text(key) else f"“{name or '?'}”"
 
 
 def _flow_words(flow: str, action: str, language: Language) -> str:
     if flow == "fixed_reply":
         key = f"reply_{action}"
-        what = t(key, language) if key in TEXTS else action
-        return t("flow_fixed_reply", language, what=what)
+        what = text(key, language) if has_text(key) else action
+        return text("flow_fixed_reply", language, what=what)
     if flow == "other":
-        return t("flow_other", language, what=action)
-    return t(f"flow_{flow}", language)
+        return text("flow_other", language, what=action)
+    return text(f"flow_{flow}", language)
 
 
 def _percent(confidence: float) -> int:
@@ -289,15 +288,15 @@ def _why_intent(turn: _TurnEvents, language: Language) -> str | None:
     if turn.intent is None:
         return None
     if turn.text.startswith("/"):
-        return t("why_button", language, intent=_intent_words(turn.intent, language))
+        return text("why_button", language, intent=_intent_words(turn.intent, language))
     if turn.intent == "nlu_fallback":
         guess = next((r for r in turn.ranking if r.get("name") != "nlu_fallback"), None)
         if guess is not None and isinstance(guess.get("confidence"), int | float):
             pct = _percent(float(guess["confidence"]))
             words = _intent_words(guess.get("name"), language)
-            return t("why_intent_unclear", language, intent=words, pct=pct)
+            return text("why_intent_unclear", language, intent=words, pct=pct)
     pct = _percent(turn.intent_confidence or 0.0)
-    return t("why_intent", language, intent=_intent_words(turn.intent, language), pct=pct)
+    return text("why_intent", language, intent=_intent_words(turn.intent, language), pct=pct)
 
 
 def explain(
@@ -338,64 +337,64 @@ def explain(
         path.flow = flow if flow in _FLOWS_AFTER_ENTRIES else None
         if record in faq_ids:
             path.kind = "entry"
-            path.headline = t("path_entry", language, record=record)
+            path.headline = text("path_entry", language, record=record)
         else:
             path.kind = "document"
             path.title = next((s.title for m in reply.messages for s in m.sources), record)
-            path.headline = t("path_document", language, title=path.title)
+            path.headline = text("path_document", language, title=path.title)
         if reply.confidence is not None:
             score = _number(reply.confidence, language, 4)
             if turn.intent == "out_of_scope":
                 strict = _number(bars.strict_threshold, language)
-                reasons.append(t("why_score_out_of_scope", language, score=score, bar=strict))
+                reasons.append(text("why_score_out_of_scope", language, score=score, bar=strict))
             else:
-                reasons.append(t("why_score", language, score=score, bar=bar))
+                reasons.append(text("why_score", language, score=score, bar=bar))
         if main == "action_help":
-            reasons.append(t("why_follow_up_help", language))
+            reasons.append(text("why_follow_up_help", language))
         elif follow_up:
-            reasons.append(t("why_context", language))
+            reasons.append(text("why_context", language))
         if path.flow is not None:
-            words = t(f"flow_{path.flow}", language)
+            words = text(f"flow_{path.flow}", language)
             key = "why_entry_beats_flow" if path.kind == "entry" else "why_document_beats_flow"
-            reasons.append(t(key, language, flow=words))
+            reasons.append(text(key, language, flow=words))
         if reply.confidence is not None and reply.confidence < LOW_CONFIDENCE_BAR:
             low = _number(LOW_CONFIDENCE_BAR, language)
-            reasons.append(t("why_low_confidence", language, low=low))
+            reasons.append(text("why_low_confidence", language, low=low))
     elif main is None:
         path.kind, path.flow = "fallback", "no_reply"
-        path.headline = t("path_fallback", language)
-        reasons.append(t("why_no_reply", language))
+        path.headline = text("path_fallback", language)
+        reasons.append(text("why_no_reply", language))
     elif main == KNOWLEDGE_ACTION:
         # Declined: "no answer", or for a message outside Duta's topics, what it can do.
         path.kind = "fallback"
-        path.headline = t("path_fallback", language)
+        path.headline = text("path_fallback", language)
         if turn.intent == "out_of_scope":
             reasons.append(
-                t("why_out_of_scope", language, bar=_number(bars.strict_threshold, language))
+                text("why_out_of_scope", language, bar=_number(bars.strict_threshold, language))
             )
         else:
-            reasons.append(t("why_no_match", language, bar=bar))
+            reasons.append(text("why_no_match", language, bar=bar))
             if any(m.buttons for m in reply.messages):
-                reasons.append(t("why_nearby", language))
+                reasons.append(text("why_nearby", language))
             if turn.mission_card:
-                reasons.append(t("why_card_follows", language))
+                reasons.append(text("why_card_follows", language))
     elif flow == "not_understood":
         path.kind, path.flow = "fallback", flow
-        path.headline = t("path_fallback", language)
-        reasons.append(t("why_not_understood", language))
+        path.headline = text("path_fallback", language)
+        reasons.append(text("why_not_understood", language))
     else:
         assert flow is not None
         path.flow = flow
         words = _flow_words(flow, main, language)
-        path.headline = t("path_flow", language, flow=words)
+        path.headline = text("path_flow", language, flow=words)
         reasons.extend(_why_flow(flow, turn, words, language))
         if reply.fallback:
-            reasons.append(t("why_flow_nothing", language))
+            reasons.append(text("why_flow_nothing", language))
 
     if "action_deactivate_loop" in turn.actions:
-        reasons.append(t("why_form_put_aside", language))
+        reasons.append(text("why_form_put_aside", language))
     if reply.fallback:
-        reasons.append(t("why_queued", language))
+        reasons.append(text("why_queued", language))
     return path
 
 
@@ -413,22 +412,22 @@ def _why_flow(flow: str, turn: _TurnEvents, words: str, language: Language) -> l
     if flow == "visa_form":
         reasons = []
         if "action_visa_entry" in turn.actions:
-            reasons.append(_capitalised(t("why_flow_no_entry", language, flow=words)))
+            reasons.append(_capitalised(text("why_flow_no_entry", language, flow=words)))
         if "action_visa_answer" in turn.actions:
-            reasons.append(t("why_visa_answer", language))
+            reasons.append(text("why_visa_answer", language))
         elif turn.requested_slot:
             key = f"slot_{turn.requested_slot}"
-            slot = t(key, language) if key in TEXTS else turn.requested_slot
-            reasons.append(t("why_visa_asks", language, slot=slot))
+            slot = text(key, language) if has_text(key) else turn.requested_slot
+            reasons.append(text("why_visa_asks", language, slot=slot))
         return reasons
     if flow == "events":
-        return [t("why_events", language)]
+        return [text("why_events", language)]
     if flow in _FLOWS_AFTER_ENTRIES:
-        return [_capitalised(t("why_flow_no_entry", language, flow=words))]
+        return [_capitalised(text("why_flow_no_entry", language, flow=words))]
     return {
-        "emergency": [t("why_emergency", language)],
-        "mission_card": [t("why_mission_card", language)],
-        "correction": [t("why_correction", language)],
-        "menu": [t("why_fixed_reply", language)],
-        "fixed_reply": [t("why_fixed_reply", language)],
+        "emergency": [text("why_emergency", language)],
+        "mission_card": [text("why_mission_card", language)],
+        "correction": [text("why_correction", language)],
+        "menu": [text("why_fixed_reply", language)],
+        "fixed_reply": [text("why_fixed_reply", language)],
     }.get(flow, [])

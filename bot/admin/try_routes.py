@@ -29,7 +29,6 @@ from bot.admin.routes import (
     _redirect,
     _render,
 )
-from bot.admin.texts import t
 from bot.admin.try_chat import (
     TryChat,
     TryChats,
@@ -40,7 +39,7 @@ from bot.admin.try_chat import (
     last_turn,
 )
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
-from bot.i18n import Language, as_language, choose_language
+from bot.i18n import Language, as_language, choose_language, text
 from bot.logging_setup import fields
 from bot.rasa_client import UpstreamError
 
@@ -164,7 +163,7 @@ async def _try_page(request: web.Request) -> web.Response:
     language = _language(request)
     if chat is not None and chat.error is not None:
         key, params = chat.error
-        error, chat.error = t(key, language, **params), None
+        error, chat.error = text(key, language, **params), None
     turns = [(turn, turn.path(language)) for turn in chat.turns] if chat else []
     return _render(
         request,

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.i18n import Language
+from bot.i18n import Language, text
 from bot.render import Button, Message, Source
-from bot.telegram.texts import tg_text
 
 TELEGRAM_MAX_CHARS = 4096
 # Coarsest first; each level is tried only inside a piece the previous one left too long.
@@ -113,7 +112,7 @@ def render_message(
     htmls = [html.escape(t, quote=False) for t in texts]
     lengths = [tg_len(t) for t in texts]
     if message.sources:
-        heading = tg_text("sources", language) + ":"
+        heading = text("sources", language) + ":"
         lines = [(tg_len(heading), f"<b>{html.escape(heading)}</b>")]
         lines += [_source_line(source, limit, language) for source in message.sources]
         for number, (size, line) in enumerate(lines):
@@ -135,7 +134,7 @@ def _source_line(source: Source, limit: int, language: Language) -> tuple[int, s
     if source.date:
         date = f" ({source.date})"
     elif source.accessed:
-        date = f" ({tg_text('source_read', language)} {source.accessed})"
+        date = f" ({text('source_read', language)} {source.accessed})"
     else:
         date = ""
     title = source.title.strip()

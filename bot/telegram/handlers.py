@@ -30,14 +30,13 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin.ratings import UnknownAnswer
-from bot.i18n import LANGUAGES, as_language, text
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, as_language, text
 from bot.logging_setup import fields
 from bot.rasa_client import UpstreamError
 from bot.render import Button, apology
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.connector import MENU_PAYLOAD, RATE_ACTION, THUMBS, Connector, language_payload
 from bot.telegram.state import Conversation
-from bot.telegram.texts import LANGUAGE_NAMES, tg_text
 
 log = logging.getLogger("bot.telegram")
 
@@ -134,7 +133,7 @@ async def on_start(message: Message, command: CommandObject, bot: Bot, duta: Con
     if start.startswith(MISSION_LINK) and _MISSION_ID.fullmatch(start[len(MISSION_LINK) :]):
         duta.chats.set_home(conversation, start[len(MISSION_LINK) :])
     language = duta.own_language(conversation, user)
-    await duta.say(bot, conversation, tg_text("welcome", language), reply_to=message.message_id)
+    await duta.say(bot, conversation, text("welcome", language), reply_to=message.message_id)
     await _ask(duta, bot, conversation, user, MENU_PAYLOAD, message.message_id)
 
 
@@ -149,7 +148,7 @@ async def _show_help(
 ) -> None:
     me = await bot.me()
     language = duta.own_language(conversation, user)
-    help_text = tg_text("help", language, username=me.username or "Duta")
+    help_text = text("help", language, username=me.username or "Duta")
     await duta.say(bot, conversation, help_text, reply_to=reply_to)
 
 
@@ -183,7 +182,7 @@ async def on_reset(message: Message, bot: Bot, duta: Connector) -> None:
         notice = text("upstream_unavailable", language)
         await duta.say(bot, conversation, notice, reply_to=message.message_id)
         return
-    await duta.say(bot, conversation, tg_text("reset_done", language), reply_to=message.message_id)
+    await duta.say(bot, conversation, text("reset_done", language), reply_to=message.message_id)
 
 
 async def on_forget(message: Message, bot: Bot, duta: Connector) -> None:
@@ -194,10 +193,10 @@ async def on_forget(message: Message, bot: Bot, duta: Connector) -> None:
         return
     language = duta.own_language(conversation, user)
     buttons = [
-        Button(tg_text("forget_yes", language), FORGET_ACTION + "yes"),
-        Button(tg_text("forget_no", language), FORGET_ACTION + "no"),
+        Button(text("forget_yes", language), FORGET_ACTION + "yes"),
+        Button(text("forget_no", language), FORGET_ACTION + "no"),
     ]
-    ask = tg_text("forget_confirm", language)
+    ask = text("forget_confirm", language)
     await duta.say(bot, conversation, ask, buttons, own=True, reply_to=message.message_id)
 
 
@@ -206,7 +205,7 @@ async def _forget_answered(
 ) -> None:
     language = duta.own_language(conversation, user)
     if answer != "yes":
-        await duta.say(bot, conversation, tg_text("forget_kept", language))
+        await duta.say(bot, conversation, text("forget_kept", language))
         return
     try:
         await duta.forget(conversation)
@@ -214,7 +213,7 @@ async def _forget_answered(
         log.warning("telegram forget failed upstream", extra=fields(error=str(error)))
         await duta.say(bot, conversation, text("upstream_unavailable", language))
         return
-    await duta.say(bot, conversation, tg_text("forget_done", language))
+    await duta.say(bot, conversation, text("forget_done", language))
 
 
 async def on_privacy(message: Message, bot: Bot, duta: Connector) -> None:
@@ -223,9 +222,9 @@ async def on_privacy(message: Message, bot: Bot, duta: Connector) -> None:
         return
     language = duta.own_language(conversation, user)
     if duta.retention_days > 0:
-        body = tg_text("privacy", language, days=duta.retention_days)
+        body = text("privacy", language, days=duta.retention_days)
     else:
-        body = tg_text("privacy_no_retention", language)
+        body = text("privacy_no_retention", language)
     await duta.say(bot, conversation, body, reply_to=message.message_id)
 
 
@@ -233,7 +232,7 @@ async def on_about(message: Message, bot: Bot, duta: Connector) -> None:
     conversation, user = conversation_of(message), message.from_user
     if await duta.admit(bot, conversation, user):
         language = duta.own_language(conversation, user)
-        await duta.say(bot, conversation, tg_text("about", language), reply_to=message.message_id)
+        await duta.say(bot, conversation, text("about", language), reply_to=message.message_id)
 
 
 async def on_feedback(message: Message, command: CommandObject, bot: Bot, duta: Connector) -> None:
@@ -244,11 +243,11 @@ async def on_feedback(message: Message, command: CommandObject, bot: Bot, duta: 
     said = (command.args or "").strip()
     language = duta.own_language(conversation, user, said)
     if not said or duta.feedback is None:
-        await duta.say(bot, conversation, tg_text("feedback_usage", language))
+        await duta.say(bot, conversation, text("feedback_usage", language))
         return
     await duta.feedback.add("telegram", language, said)
     log.info("telegram feedback recorded", extra=fields(chat=duta.chat_hash(conversation)))
-    thanks = tg_text("feedback_thanks", language)
+    thanks = text("feedback_thanks", language)
     await duta.say(bot, conversation, thanks, reply_to=message.message_id)
 
 
@@ -264,7 +263,7 @@ async def on_unknown_command(message: Message, bot: Bot, duta: Connector) -> Non
     if not await duta.admit(bot, conversation, user):
         return
     language = duta.own_language(conversation, user)
-    notice = tg_text("unknown_command", language)
+    notice = text("unknown_command", language)
     await duta.say(bot, conversation, notice, reply_to=message.message_id)
     await _show_help(duta, bot, conversation, user, None)
 
@@ -290,7 +289,7 @@ async def on_non_text(message: Message, bot: Bot, duta: Connector) -> None:
     if not await duta.admit(bot, conversation, user):
         return
     key = "location" if message.content_type in LOCATION_TYPES else "text_only"
-    notice = tg_text(key, duta.own_language(conversation, user))
+    notice = text(key, duta.own_language(conversation, user))
     await duta.say(bot, conversation, notice, reply_to=message.message_id)
 
 
@@ -356,7 +355,7 @@ async def _rate(
         outcome = await duta.rate(answer_id, user, "up" if vote == "up" else "down")
     except UnknownAnswer:
         # Past retention, or the console's file was replaced: nothing left to rate.
-        await _answer_query(query, tg_text("rating_expired", duta.own_language(conversation, user)))
+        await _answer_query(query, text("rating_expired", duta.own_language(conversation, user)))
         return
     except (OSError, sqlite3.Error) as error:
         log.warning("telegram rating not kept", extra=fields(error=str(error)))
@@ -429,7 +428,7 @@ async def _menu_instead(
 ) -> None:
     """ "That button has expired" and the current menu."""
     language = duta.own_language(conversation, user)
-    await duta.say(bot, conversation, tg_text("button_expired", language))
+    await duta.say(bot, conversation, text("button_expired", language))
     if locked:
         menu = await duta.ask(conversation, user, MENU_PAYLOAD)
         await duta.send_reply(bot, conversation, menu)
@@ -494,7 +493,7 @@ async def _show_language_choice(
     duta: Connector, bot: Bot, conversation: Conversation, user: User | None, reply_to: int | None
 ) -> None:
     buttons = [Button(LANGUAGE_NAMES[lang], LANG_ACTION + lang) for lang in LANGUAGES]
-    body = tg_text("lang_usage", duta.own_language(conversation, user))
+    body = text("lang_usage", duta.own_language(conversation, user))
     await duta.say(bot, conversation, body, buttons, own=True, reply_to=reply_to)
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from bot.admin import RATINGS, record_turn
 from bot.app_keys import FEEDBACK, LIMIT_STORAGE, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, text
 from bot.logging_setup import PSEUDONYMIZER, fields
 from bot.rate_limit import RateLimiter
 from bot.telegram.callbacks import CallbackCodec
@@ -31,7 +31,6 @@ from bot.telegram.connector import Connector
 from bot.telegram.handlers import build_router
 from bot.telegram.session import create_bot
 from bot.telegram.state import ChatMemory
-from bot.telegram.texts import tg_text
 
 log = logging.getLogger("bot.telegram")
 
@@ -160,7 +159,7 @@ class TelegramService:
         """The command list Telegram shows, in Indonesian for "id" users, English otherwise."""
         for language in LANGUAGES:
             commands = [
-                BotCommand(command=name, description=tg_text(f"command_{name}", language))
+                BotCommand(command=name, description=text(f"command_{name}", language))
                 for name in COMMANDS
             ]
             try:

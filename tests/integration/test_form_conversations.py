@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.telegram.texts import tg_text
+from bot.i18n import text
 from knowledge.language import detect_language
 
 from .conftest import RunningStack
@@ -87,7 +87,7 @@ def test_telegram_visa_form_question_follow_up_and_exit(
 
     user.press(resumed, "Wisata")
     stale = user.replies(count_at_least(2), settle=1.5)
-    assert stale[0]["text"] == tg_text("button_expired", "id")
+    assert stale[0]["text"] == text("button_expired", "id")
     assert "Paspor & konsuler" in all_buttons(stale), "the menu instead"
 
     user.send("wisata")

@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from bot.i18n import text
-from bot.telegram.texts import tg_text
 from deploy.stack import Stack, free_port
 from knowledge.language import detect_language
 
@@ -95,7 +94,7 @@ def test_start_greets_in_the_users_telegram_language_and_shows_the_menu(
     user = telegram_api.user(language_code=language_code)
     user.command("/start")
     greeting, menu = user.replies(with_buttons)
-    assert greeting["text"] == tg_text("welcome", language)
+    assert greeting["text"] == text("welcome", language)
     assert greeting["parse_mode"] == "HTML"
     assert menu_title in button_titles(menu)
     assert detect_language(visible(menu)) == language
@@ -176,7 +175,7 @@ def test_reset_starts_a_new_conversation(running_stack: RunningStack, user: Tele
     user.replies(count_at_least(1))
     user.command("/reset")
     [done] = user.replies(count_at_least(1), settle=1.0)
-    assert done["text"] == tg_text("reset_done", "id")
+    assert done["text"] == text("reset_done", "id")
     events = all_events(running_stack, user)
     kinds = [e["event"] for e in events]
     assert kinds.count("restart") == 1
@@ -200,16 +199,16 @@ def test_forget_erases_the_conversation_after_a_confirmation(
     assert stored() > 0
     user.command("/forget")
     [ask] = user.replies(with_buttons)
-    assert ask["text"] == tg_text("forget_confirm", "id")
-    user.press(ask, tg_text("forget_no", "id"))
+    assert ask["text"] == text("forget_confirm", "id")
+    user.press(ask, text("forget_no", "id"))
     [kept] = user.replies(count_at_least(1), settle=1.0)
-    assert kept["text"] == tg_text("forget_kept", "id") and stored() > 0
+    assert kept["text"] == text("forget_kept", "id") and stored() > 0
 
     user.command("/forget")
     [ask] = user.replies(with_buttons)
-    user.press(ask, tg_text("forget_yes", "id"))
+    user.press(ask, text("forget_yes", "id"))
     [done] = user.replies(count_at_least(1), settle=1.0)
-    assert done["text"] == tg_text("forget_done", "id")
+    assert done["text"] == text("forget_done", "id")
     assert stored() == 0
 
 
@@ -223,7 +222,7 @@ def test_non_text_messages_are_answered_helpfully(
 ) -> None:
     user.send_media(**content)
     [answer] = user.replies(count_at_least(1), settle=1.0)
-    assert answer["text"] == tg_text(key, "id")
+    assert answer["text"] == text(key, "id")
 
 
 def test_a_photo_caption_is_read_as_the_question(
@@ -251,7 +250,7 @@ def test_an_unknown_command_gets_the_command_list(
 ) -> None:
     user.command("/foo")
     replies = user.replies(count_at_least(2), settle=1.0)
-    assert replies[0]["text"] == tg_text("unknown_command", "id")
+    assert replies[0]["text"] == text("unknown_command", "id")
     assert "/menu" in replies[1]["text"] and "/lang" in replies[1]["text"]
     assert user_turns(running_stack, user) == []
 
@@ -279,7 +278,7 @@ def test_a_stale_button_after_reset_gets_the_menu_not_the_fallback(
     user.replies(count_at_least(1), settle=1.0)
     user.press(question, button_titles(question)[0])
     replies = user.replies(count_at_least(2), settle=1.5)
-    assert replies[0]["text"] == tg_text("button_expired", "id")
+    assert replies[0]["text"] == text("button_expired", "id")
     assert "Paspor & konsuler" in button_titles(replies[-1])
     # The pressed menu button was marked as chosen in place.
     marked = next(m for m in user.bot_messages() if m["message_id"] == menu["message_id"])

@@ -16,7 +16,6 @@ from bot.admin import CONSOLE_STORE, RATINGS, record_turn
 from bot.admin.ratings import RatingStore
 from bot.admin.store import ConsoleStore
 from bot.i18n import text
-from bot.telegram.texts import tg_text
 
 from .test_telegram_handlers import BOT_ID, Harness, message_body
 
@@ -113,5 +112,5 @@ async def test_a_thumb_of_an_unknown_answer_says_so(tmp_path: Path) -> None:
     [sent] = harness.session.sent()
     await press(harness, 41, sent, "!rate:down:" + "x" * 22)
     [notice] = [c for c in harness.session.calls if isinstance(c, AnswerCallbackQuery)]
-    assert notice.text == tg_text("rating_expired", "en")
+    assert notice.text == text("rating_expired", "en")
     assert store.open_unanswered() == []

@@ -33,7 +33,6 @@ from bot.admin.try_chat import (
     KNOWLEDGE_ACTION as KNOWLEDGE,
 )
 from bot.admin.try_routes import TRY_CHATS
-from bot.admin.try_texts import TRY_TEXTS
 from bot.app import create_app
 from bot.render import render_rasa_output
 from knowledge.faq import load_faq
@@ -197,13 +196,6 @@ def test_idle_test_chats_are_taken_out() -> None:
     old.used -= IDLE_SECONDS + 1
     assert chats.idle() == [old] and chats.get("b") is fresh
     assert fresh.sender.startswith(SENDER_PREFIX) and old.sender != fresh.sender
-
-
-def test_every_text_in_both_languages_with_the_same_blanks() -> None:
-    for key, texts in TRY_TEXTS.items():
-        assert set(texts) == {"id", "en"} and all(texts.values()), key
-        blanks = [set(re.findall(r"{(\w+)}", texts[lang])) for lang in ("id", "en")]
-        assert blanks[0] == blanks[1], key
 
 
 # --- the page and its API on a real gateway app ----------------------------------------------

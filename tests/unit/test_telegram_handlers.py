@@ -40,7 +40,6 @@ from bot.telegram.connector import Connector
 from bot.telegram.handlers import build_router
 from bot.telegram.session import ChatActionIsCosmetic
 from bot.telegram.state import ChatMemory
-from bot.telegram.texts import tg_text
 
 BOT_ID = 4242
 BOT_USERNAME = "DutaBot"
@@ -217,8 +216,8 @@ async def test_start_greets_in_the_telegram_language_then_shows_the_menu(
     await harness.message(text="/start", user_id=21, language_code="id")
     await harness.message(text="/start", user_id=22, language_code="en-US")
     texts = harness.texts()
-    assert texts[0] == tg_text("welcome", "id")
-    assert texts[2] == tg_text("welcome", "en")
+    assert texts[0] == text("welcome", "id")
+    assert texts[2] == text("welcome", "en")
     assert harness.rasa.received == [
         ("tg:21", "/help", {"channel": "telegram", "language": "id"}),
         ("tg:22", "/help", {"channel": "telegram", "language": "en"}),
@@ -236,7 +235,7 @@ async def test_lang_switches_through_rasa_and_becomes_the_hint(harness: Harness)
 async def test_lang_without_a_language_offers_both_as_buttons(harness: Harness) -> None:
     await harness.message(text="/lang", user_id=32, language_code="id")
     [sent] = harness.session.sent()
-    assert sent.text == tg_text("lang_usage", "id")
+    assert sent.text == text("lang_usage", "id")
     assert sent.reply_markup is not None
     data = [row[0].callback_data for row in sent.reply_markup.inline_keyboard]
     assert data == ["!lang:id", "!lang:en"]
@@ -250,7 +249,7 @@ async def test_reset_restarts_the_rasa_conversation(harness: Harness) -> None:
     harness.rasa.output = []  # what Rasa answers to /restart
     await harness.message(text="/reset", user_id=33, language_code="en")
     assert harness.rasa.messages == ["/restart"]
-    assert harness.texts() == [tg_text("reset_done", "en")]
+    assert harness.texts() == [text("reset_done", "en")]
 
 
 async def test_a_button_press_is_answered_and_its_payload_goes_to_rasa(harness: Harness) -> None:
@@ -264,7 +263,7 @@ async def test_a_button_press_is_answered_and_its_payload_goes_to_rasa(harness: 
 
 async def test_an_expired_button_says_so_and_shows_the_menu(harness: Harness) -> None:
     await harness.feed("callback_query", callback_body(42, "#unknownkey0000"))
-    assert harness.texts() == [tg_text("button_expired", "en"), "Jawaban."]
+    assert harness.texts() == [text("button_expired", "en"), "Jawaban."]
     assert harness.rasa.messages == ["/help"]
 
 
@@ -282,7 +281,7 @@ async def test_a_stale_button_gets_the_menu_not_the_fallback(harness: Harness) -
     harness.rasa.send = send  # type: ignore[method-assign]
     await harness.feed("callback_query", callback_body(43, '/inform{"visa_purpose": "work"}'))
     assert harness.rasa.messages == ['/inform{"visa_purpose": "work"}', "/help"]
-    assert harness.texts() == [tg_text("button_expired", "en"), "Topik:"]
+    assert harness.texts() == [text("button_expired", "en"), "Topik:"]
 
 
 async def test_a_pressed_button_is_shown_as_chosen(harness: Harness) -> None:
@@ -332,8 +331,8 @@ async def test_a_caption_is_read_as_the_message(harness: Harness) -> None:
 async def test_an_unknown_command_gets_the_command_list(harness: Harness) -> None:
     await harness.message(text="/foo", user_id=53, language_code="en")
     texts = harness.texts()
-    assert texts[0] == tg_text("unknown_command", "en")
-    assert texts[1] == tg_text("help", "en", username=BOT_USERNAME)
+    assert texts[0] == text("unknown_command", "en")
+    assert texts[1] == text("help", "en", username=BOT_USERNAME)
     assert harness.rasa.received == []
     # Another bot's command in a group is not ours.
     await harness.message(text="/foo@OtherBot", user_id=53, chat_id=-5, chat_type="group")
@@ -349,10 +348,10 @@ async def test_privacy_about_and_feedback(harness: Harness, tmp_path: Path) -> N
     await harness.message(text="/feedback", user_id=54, language_code="en")
     await harness.message(text="/feedback The e-VOA answer was unclear", user_id=54)
     assert harness.texts() == [
-        tg_text("privacy", "en", days=90),
-        tg_text("about", "en"),
-        tg_text("feedback_usage", "en"),
-        tg_text("feedback_thanks", "en"),
+        text("privacy", "en", days=90),
+        text("about", "en"),
+        text("feedback_usage", "en"),
+        text("feedback_thanks", "en"),
     ]
     [entry] = connector.feedback.entries()
     assert entry["text"] == "The e-VOA answer was unclear" and entry["channel"] == "telegram"
@@ -383,7 +382,7 @@ async def test_non_text_messages_get_a_helpful_answer_in_the_users_language(
     harness: Harness, content: dict[str, Any], key: str
 ) -> None:
     await harness.message(user_id=61, language_code="id", **content)
-    assert harness.texts() == [tg_text(key, "id")]
+    assert harness.texts() == [text(key, "id")]
     assert harness.rasa.received == []
 
 
