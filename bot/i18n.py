@@ -37,6 +37,19 @@ def has_text(key: str) -> bool:
     return key in _TEXTS
 
 
+def texts_starting(prefix: str) -> dict[Language, dict[str, str]]:
+    """Every text whose key starts with `prefix`, by language, keyed without the prefix (the
+    widget's interface words, which the gateway puts into the file it serves)."""
+    return {
+        language: {
+            key.removeprefix(prefix): texts[language]
+            for key, texts in _TEXTS.items()
+            if key.startswith(prefix)
+        }
+        for language in LANGUAGES
+    }
+
+
 def page_language(query_lang: str | None, cookie_lang: str | None, accept: str | None) -> Language:
     """A console page's: ?lang= (the switch), then the remembered choice, then the browser's,
     then Indonesian."""

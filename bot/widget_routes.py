@@ -1,7 +1,9 @@
 """The chat widget's files: /widget.js for embassy sites and /demo, a fictional embassy site.
 
 Every file is read once when the app is created (they change only with a deployment, like the
-code) and gets a strong ETag from its content and a gzip copy made in advance.
+code) and gets a strong ETag from its content and a gzip copy made in advance. The widget's
+interface words come from the gateway's catalogue (bot/texts.yml, widget_* keys): they are put
+into widget.js then, where it holds `/* widget strings */ null`.
 
 Caching: sites embed the fixed URL /widget.js (no version in it), so it cannot be cached forever.
 Browsers keep it for an hour, then revalidate with If-None-Match and get a bodyless 304 while it is
@@ -15,11 +17,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+
+from bot.i18n import texts_starting
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -60,7 +65,16 @@ class StaticAsset:
         cache_control: str,
         extra_headers: tuple[tuple[str, str], ...] = (),
     ) -> StaticAsset:
-        body = path.read_bytes()
+        return cls.of(path.read_bytes(), content_type, cache_control, extra_headers)
+
+    @classmethod
+    def of(
+        cls,
+        body: bytes,
+        content_type: str,
+        cache_control: str,
+        extra_headers: tuple[tuple[str, str], ...] = (),
+    ) -> StaticAsset:
         # mtime=0: the same file always compresses to the same bytes (stable across restarts).
         packed = gzip.compress(body, compresslevel=9, mtime=0)
         return cls(
@@ -122,14 +136,26 @@ def matches_if_none_match(header: str | None, digest: str) -> bool:
     return False
 
 
+WIDGET_STRINGS_MARK = "/* widget strings */ null"
+
+
+def widget_source(path: Path) -> bytes:
+    """widget.js as served: its interface words from the catalogue in place of the mark."""
+    source = path.read_text(encoding="utf-8")
+    if source.count(WIDGET_STRINGS_MARK) != 1:
+        raise ValueError(f"{path}: expected {WIDGET_STRINGS_MARK!r} once")
+    strings = json.dumps(texts_starting("widget_"), ensure_ascii=False, indent=1)
+    return source.replace(WIDGET_STRINGS_MARK, strings).encode("utf-8")
+
+
 def add_widget_routes(router: web.UrlDispatcher, static_dir: Path = STATIC_DIR) -> None:
     """GET (and HEAD) /widget.js, /demo, /demo/layanan and the demo's assets."""
     # A site with Cross-Origin-Embedder-Policy: require-corp may only load scripts that opt in.
     widget_headers = (("Cross-Origin-Resource-Policy", "cross-origin"),)
     strict_headers = (("Content-Security-Policy", STRICT_CSP),)
     assets = {
-        "/widget.js": StaticAsset.load(
-            static_dir / "widget.js", _JS, WIDGET_CACHE_CONTROL, widget_headers
+        "/widget.js": StaticAsset.of(
+            widget_source(static_dir / "widget.js"), _JS, WIDGET_CACHE_CONTROL, widget_headers
         ),
         "/demo": StaticAsset.load(
             static_dir / "demo" / "index.html", _HTML, DEMO_CACHE_CONTROL, strict_headers

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.widget_routes import StaticAsset, accepts_gzip, matches_if_none_match
+from bot.widget_routes import StaticAsset, accepts_gzip, matches_if_none_match, widget_source
 
 from .test_gateway_support import running_gateway
 
 STATIC = Path(__file__).resolve().parents[2] / "bot" / "static"
-WIDGET = (STATIC / "widget.js").read_bytes()
+WIDGET = widget_source(STATIC / "widget.js")  # with its words from bot/texts.yml
 
 
 @pytest.fixture
