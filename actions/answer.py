@@ -359,7 +359,7 @@ class ActionAnswerFromKnowledge(Action):
         if out_of_scope and (found := await missions.resolve(message.get("text"))) is not None:
             if missions.emergency_share(message) >= missions.EMERGENCY_RUNNER_UP:
                 # Trouble in a named place the classifier took for small talk.
-                await missions.utter_emergency(dispatcher, tracker, language)
+                missions.utter_emergency(dispatcher, found, language)
                 return []
             if missions.in_emergency(tracker):
                 # "Peru. Her last story was from Cusco", during an emergency: where it is.

@@ -302,13 +302,10 @@ def emergency_share(message: dict[str, Any]) -> float:
     return max(shares, default=0.0)
 
 
-async def utter_emergency(
-    dispatcher: CollectingDispatcher, tracker: Tracker, language: str
-) -> None:
-    """The card of the mission serving the place first when the place is known (who to call
-    there), then what to do now (`utter_emergency`: local emergency number, Kemlu's hotline, the
-    panic button); without a place, one question: where are you?"""
-    found = await resolve_for(tracker)
+def utter_emergency(dispatcher: CollectingDispatcher, found: Any, language: str) -> None:
+    """The card of the mission serving the place first when the place is known (`found`, a
+    Resolution: who to call there), then what to do now (`utter_emergency`: local emergency
+    number, Kemlu's hotline, the panic button); without a place, one question: where are you?"""
     if found is not None:
         utter_card(dispatcher, found, language)
     dispatcher.utter_message(response="utter_emergency")
@@ -326,5 +323,5 @@ class ActionEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
-        await utter_emergency(dispatcher, tracker, language)
+        utter_emergency(dispatcher, await resolve_for(tracker), language)
         return []
