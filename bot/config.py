@@ -247,21 +247,22 @@ def _base_url_list(raw: str) -> tuple[URL, ...]:
     return urls
 
 
-def _redis_url(raw: str) -> str:
+def _url(raw: str) -> URL:
     try:
-        url = URL(raw)
+        return URL(raw)
     except (ValueError, TypeError):
         raise ValueError("not a URL") from None
+
+
+def _redis_url(raw: str) -> str:
+    url = _url(raw)
     if url.scheme not in ("redis", "rediss") or not url.host:
         raise ValueError("expected a redis:// or rediss:// URL with a host")
     return raw
 
 
 def _http_url(raw: str) -> URL:
-    try:
-        url = URL(raw)
-    except (ValueError, TypeError):
-        raise ValueError("not a URL") from None
+    url = _url(raw)
     if url.scheme not in _DEFAULT_PORTS or not url.host:
         raise ValueError("expected an http:// or https:// URL with a host")
     return url
