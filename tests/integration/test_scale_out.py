@@ -34,6 +34,7 @@ from actions.texts import say
 from deploy.stack import APP_PYTHON, ROOT, Stack, StackConfig, free_port
 
 from .conftest import RunningStack
+from .extra_gateway import extra_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -399,28 +400,6 @@ def test_forget_and_purge_erase_conversations_in_postgresql(scale_out: ScaleOut)
     assert rows(old) == 0 and rows(recent) > 0
 
 
-@contextlib.contextmanager
-def _gateways(
-    cluster: ScaleOut, log_dir: Path, count: int, **env: str
-) -> Iterator[list[RunningStack]]:
-    """`count` more gateways in front of the cluster's Rasa servers, stopped afterwards."""
-    with contextlib.ExitStack() as cleanup:
-        started = []
-        for n in range(count):
-            config = dataclasses.replace(
-                cluster.gateway.config,
-                gateway_port=free_port(),
-                log_dir=log_dir / f"gateway-{n}",
-                extra_env=cluster.gateway.config.extra_env | env,
-            )
-            stack = Stack(config)
-            cleanup.callback(stack.stop_all)
-            stack.start("gateway")
-            stack.wait_healthy(timeout=120)
-            started.append(RunningStack(stack))
-        yield started
-
-
 def test_two_gateways_share_one_rate_limit_through_redis(
     scale_out: ScaleOut, tmp_path: Path
 ) -> None:
@@ -433,7 +412,13 @@ def test_two_gateways_share_one_rate_limit_through_redis(
         "RATE_LIMIT_IP_PER_MIN": "0",
     }
     sender, other = f"shared-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
-    with _gateways(scale_out, tmp_path, 2, **limits) as (first, second):
+    # Two more gateways in front of the cluster's Rasa servers, the cluster's settings and these.
+    env = scale_out.gateway.config.extra_env | limits
+    cluster = RunningStack(scale_out.gateway)
+    with (
+        extra_gateway(cluster, tmp_path / "gateway-1", **env) as first,
+        extra_gateway(cluster, tmp_path / "gateway-2", **env) as second,
+    ):
         answered = [
             gw.chat(sender, f"hello {n}").status for n, gw in enumerate((first, second, first))
         ]
