@@ -60,7 +60,8 @@ TOPIC_QUERIES: dict[tuple[str, str | None], dict[str, str]] = {
         "en": "lost passport abroad",
     },
 }
-# After the entry answer of a topic, the related questions as buttons (titles in texts.py).
+# After the entry answer of a topic, the related questions as buttons (titles: utter_button_* in
+# domain.yml).
 FOLLOW_UPS: dict[str, list[tuple[str, str]]] = {
     "ask_safe_travel": [
         ("button_register_trip", '/ask_safe_travel{"topic": "register"}'),

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from actions.texts import TEXTS
+from actions.texts import TEXTS, say
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -40,11 +40,29 @@ def test_response_has_one_variation_per_language(name: str) -> None:
 
 
 @pytest.mark.parametrize("key", sorted(TEXTS))
-def test_action_text_exists_in_both_languages_with_the_same_placeholders(key: str) -> None:
+def test_every_text_has_both_languages_with_the_same_blanks(key: str) -> None:
     entry = TEXTS[key]
     assert set(entry) == {"id", "en"}
     assert all(text.strip() for text in entry.values())
     assert set(PLACEHOLDER.findall(entry["id"])) == set(PLACEHOLDER.findall(entry["en"]))
+
+
+def _keys_named_in_actions() -> set[str]:
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    return set(re.findall(r"""say\(\s*["'](\w+)["']""", source))
+
+
+def test_every_text_an_action_says_is_a_response_in_the_domain() -> None:
+    named = _keys_named_in_actions()
+    assert "no_answer" in named  # the search itself works
+    assert named <= set(TEXTS)
+
+
+def test_actions_read_the_domain_as_rasa_does() -> None:
+    variations = DOMAIN["responses"]["utter_mission_heading"]
+    english = next(v["text"] for v in variations if _language_of(v) == "en")
+    filled = say("mission_heading", "en", place="P", name="N", city="C")
+    assert filled == english.format(place="P", name="N", city="C")
 
 
 def test_domain_actions_are_exactly_the_served_actions() -> None:
