@@ -249,7 +249,6 @@ def read_current(index_root: Path) -> StoredIndex:
     version = current_version(index_root)
     if version is None or not version.is_dir():
         raise IndexMissingError(
-            f"no index at {index_root} "
-            f"(build one with: python -m admin build --index {index_root})"
+            f"no index at {index_root} (build one with: python -m admin build --index {index_root})"
         )
     return read_version(version)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,21 +244,15 @@ def build_index(
     embedder: EmbedderLike,
     keep: int = DEFAULT_KEEP,
     chunk_params: ChunkParams | None = None,
-    before_activate: Callable[[Path], None] | None = None,
     ranking: RankingParams | None = None,
     incremental: bool = False,
     tune: bool = True,
 ) -> BuildReport:
-    """Build a new version and make it current; on any failure the previous current stays.
-
-    before_activate is a hook for tests that simulate a crash after the version is written.
-    """
+    """Build a new version and make it current; on any failure the previous current stays."""
     with build_lock(index_root):
         report = write_new_version(
             source, index_root, embedder, chunk_params, ranking, incremental=incremental, tune=tune
         )
-        if before_activate is not None:
-            before_activate(report.version)
         activate(index_root, report.version)
         prune(index_root, keep=max(1, keep))
     return report

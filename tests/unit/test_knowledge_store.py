@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.build import builder
 from knowledge.build.builder import build_index
 from knowledge.records import KnowledgeInputError
 from knowledge.search import IndexMismatchError, KnowledgeBase
@@ -87,7 +88,7 @@ def test_failed_builds_leave_current_serving(
         build_index(source, root, ExplodingEmbedder())  # the model dies in the middle
     assert current_version(root) == good and _versions(root) == before
 
-    def crash(_version: Path) -> None:
+    def crash(_root: Path, _version: Path) -> None:
         raise KeyboardInterrupt  # killed after writing, before the swap
 
     (source / "faq" / "fixture.yml").write_text(
@@ -96,8 +97,9 @@ def test_failed_builds_leave_current_serving(
         .replace("16 November", "17 November"),
         encoding="utf-8",
     )
-    with pytest.raises(KeyboardInterrupt):
-        build_index(source, root, FakeEmbedder(), before_activate=crash)
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(builder, "activate", crash)
+        build_index(source, root, FakeEmbedder())
     assert current_version(root) == good
 
     (source / "documents" / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
