@@ -29,7 +29,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.language import DEFAULT_LANGUAGE, normalise
+from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta, messages_before
 from actions.texts import say
 
@@ -145,7 +145,7 @@ async def resolve_for(tracker: Tracker) -> Any:
 def asked_where(tracker: Tracker) -> bool:
     """Whether Duta's last words before this message were "which city or country are you in?"
     (after an emergency or a mission question without a place)."""
-    question = {say("mission_where_are_you", language) for language in ("id", "en")}
+    question = {say("mission_where_are_you", language) for language in LANGUAGES}
     seen_current = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from admin.atomic import write_text_atomic
+from knowledge.faq import LANGUAGES
 from knowledge.missions import (
     CONTACT_FIELDS,
     Directory,
@@ -47,7 +48,6 @@ CODE_LISTS = ("covers", "looks_after")  # ISO codes
 ID_LISTS = ("covers_source", "looks_after_source")  # source ids
 NAME_LISTS = ("covers_regions", "covers_organizations")  # names, which may hold commas
 SECOND_SOURCE = ("phone", "hotline")  # the contacts a second source may confirm
-LANGUAGES = ("id", "en")
 SOURCE_KEYS = ("id", "title", "url", "date")
 
 # CSV columns, in the export's order. Lists of codes and source ids are separated by commas,

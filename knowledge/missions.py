@@ -33,6 +33,7 @@ from typing import Any, Literal
 import pycountry
 import yaml
 
+from knowledge.faq import LANGUAGES
 from knowledge.paths import PROJECT_ROOT, default_source_dir
 
 KINDS = ("embassy", "consulate-general", "consulate", "permanent-mission", "economic-office")
@@ -626,7 +627,7 @@ def _no_mission_problems(raw: dict[str, Any], source_ids: set[Any]) -> Iterable[
             continue
         why = entry.get("why")
         if not isinstance(why, dict) or not all(
-            isinstance(why.get(lang), str) and why[lang].strip() for lang in ("id", "en")
+            isinstance(why.get(lang), str) and why[lang].strip() for lang in LANGUAGES
         ):
             yield f"{where}: why needs text in both id and en"
         if entry.get("source") is not None and entry["source"] not in source_ids:
@@ -646,7 +647,7 @@ def _mission_problems(mission: dict[str, Any], source_ids: set[Any]) -> Iterable
     for key in ("name", "city"):
         value = mission.get(key)
         if not isinstance(value, dict) or not all(
-            isinstance(value.get(lang), str) and value[lang].strip() for lang in ("id", "en")
+            isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES
         ):
             yield f"{key} needs text in both id and en"
     if not known_country(str(mission.get("country"))):

@@ -49,7 +49,7 @@
   function asLang(value) {
     var code = String(value || "").toLowerCase().split("-")[0];
     if (code === "in") code = "id"; // old ISO code for Indonesian, still seen on Android
-    return code === "id" || code === "en" ? code : null;
+    return Object.prototype.hasOwnProperty.call(STRINGS, code) ? code : null;
   }
 
   function pageLang() {
@@ -340,7 +340,7 @@
 
   ui.title = h("h2", { class: "title", id: "duta-title", text: title });
   ui.sub = h("p", { class: "sub" });
-  ui.langButtons = ["id", "en"].map(function (code) {
+  ui.langButtons = Object.keys(STRINGS).map(function (code) {
     return h("button", {
       type: "button", lang: code, text: code.toUpperCase(),
       on: { click: function () { setLang(code); } }

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
+from actions.language import LANGUAGES
 from actions.texts import TEXTS, say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def _language_of(variation: dict) -> str | None:
 @pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
 def test_response_has_one_variation_per_language(name: str) -> None:
     variations = DOMAIN["responses"][name]
-    assert sorted(_language_of(v) for v in variations) == ["en", "id"]
+    assert sorted(_language_of(v) for v in variations) == sorted(LANGUAGES)
     by_language = {_language_of(v): v for v in variations}
     # Same buttons (payloads) and the same fallback flag whatever the language.
     payloads = {
@@ -42,7 +43,7 @@ def test_response_has_one_variation_per_language(name: str) -> None:
 @pytest.mark.parametrize("key", sorted(TEXTS))
 def test_every_text_has_both_languages_with_the_same_blanks(key: str) -> None:
     entry = TEXTS[key]
-    assert set(entry) == {"id", "en"}
+    assert set(entry) == set(LANGUAGES)
     assert all(text.strip() for text in entry.values())
     assert set(PLACEHOLDER.findall(entry["id"])) == set(PLACEHOLDER.findall(entry["en"]))
 
@@ -63,6 +64,10 @@ def test_actions_read_the_domain_as_rasa_does() -> None:
     english = next(v["text"] for v in variations if _language_of(v) == "en")
     filled = say("mission_heading", "en", place="P", name="N", city="C")
     assert filled == english.format(place="P", name="N", city="C")
+
+
+def test_the_language_slot_takes_exactly_the_dialogue_languages() -> None:
+    assert DOMAIN["slots"]["language"]["values"] == list(LANGUAGES)
 
 
 def test_domain_actions_are_exactly_the_served_actions() -> None:
