@@ -102,10 +102,10 @@ class EmptyPollPause(BaseRequestMiddleware):
     """Pauses after an empty getUpdates that came back at once, so a server that ignores the
     long-poll timeout cannot make the gateway spin a core asking again and again.
 
-    Telegram holds an empty poll for the whole timeout, so this never delays it. Servers that do
-    answer at once: a proxy that cuts long requests short, a local Bot API server during its
-    start, and the Telegram emulator the tests use. The tests cannot use webhooks instead: the
-    emulator sends no secret token, which the webhook route rightly refuses to do without.
+    Telegram holds an empty poll for the whole timeout, so this never delays it. Servers that
+    answer at once: a proxy that cuts long requests short, and the Telegram emulator the tests
+    use. The tests cannot use webhooks instead: the emulator sends no secret token, and the
+    webhook route refuses every request without one.
     """
 
     def __init__(self, pause: float = EMPTY_POLL_PAUSE_SECONDS) -> None:
