@@ -1,7 +1,9 @@
-"""python -m admin build | search | eval | validate | faq | missions | retrain | rollback.
+"""python -m admin build | search | eval | validate | faq | missions | retrain | rollback | users |
+changes.
 
 build/search follow the contract in docs/architecture.md ("Contracts other tools rely on"); faq,
-retrain and rollback are documented in docs/faq-import.md, missions in docs/missions.md.
+retrain and rollback are documented in docs/faq-import.md, missions in docs/missions.md, users
+and changes (the staff console's accounts and its FAQ changes) in docs/console.md.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from knowledge.records import KnowledgeInputError
 from knowledge.store import IndexError_
 
 EXIT_USER_ERROR = 2
+# The staff console's commands (admin/console/cli.py, docs/console.md).
+CONSOLE_COMMANDS = {"users": "console accounts", "changes": "FAQ changes made in the console"}
 
 
 class UsageError(Exception):
     """A mistake in how the command was called; printed, exit code 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m admin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -76,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     add_mission_parsers(sub)
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in CONSOLE_COMMANDS:
+        from admin.console.cli import add_parsers as add_console_parsers
+
+        add_console_parsers(sub)
+    else:  # listed only: their parsers import the console, and with it the gateway
+        for name, summary in CONSOLE_COMMANDS.items():
+            sub.add_parser(name, help=summary)
     return parser
 
 
@@ -246,7 +258,7 @@ COMMANDS = {"build": cmd_build, "search": cmd_search, "eval": cmd_eval, "validat
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     try:
         if args.command in ("faq", "retrain", "rollback"):
             from admin.faq_cli import run
@@ -256,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
             from admin.missions_cli import run as run_missions
 
             return run_missions(args)
+        if args.command in CONSOLE_COMMANDS:
+            from admin.console.cli import run as run_console
+
+            return run_console(args)
         return COMMANDS[args.command](args)
     except (UsageError, KnowledgeInputError, IndexError_, MissionDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -34,8 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
-from bot.admin.forms import edit_form
-from bot.admin.store import ConsoleStore
+from admin.console.forms import edit_form
+from admin.console.store import ConsoleStore
 from deploy.stack import Stack, StackConfig
 from tests.integration.knowledge_copy import private_knowledge
 from tests.integration.test_console import ConsoleClient
@@ -98,7 +98,7 @@ def main() -> int:
         stack.wait_healthy()
         password = secrets.token_urlsafe(18)
         subprocess.run(
-            [sys.executable, "-m", "bot.admin", "users", "add", "bench", "--role", "editor"],
+            [sys.executable, "-m", "admin", "users", "add", "bench", "--role", "editor"],
             cwd=ROOT, env={**os.environ, "DUTA_CONSOLE_DB": str(workdir / "console.db")},
             input=password + "\n", text=True, check=True, capture_output=True,
         )  # fmt: skip

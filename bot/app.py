@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from admin.console import setup_console
+from admin.console.store import ConsoleStore
 from bot import middlewares
-from bot.admin import setup_console
-from bot.admin.store import ConsoleStore
 from bot.app_keys import FEEDBACK, LIMIT_STORAGE, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat import chat, forget
 from bot.config import Settings
@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     # /widget.js and /demo, with caching headers (bot/widget_routes.py).
     add_widget_routes(app.router, STATIC_DIR)
-    # The staff console under /admin/ (bot/admin, docs/console.md).
+    # The staff console under /admin/ (admin/console, docs/console.md).
     setup_console(app, ConsoleStore(settings.console_db))
     app.on_response_prepare.append(middlewares.security_headers)
     # After the upstream client in cleanup_ctx: the connector uses it and stops before it closes.

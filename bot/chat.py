@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from bot.admin import record_turn
+from admin.console import record_turn
 from bot.app_keys import RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.chat_request import InvalidChatRequest, read_chat_request, read_forget_request
 from bot.http_errors import json_error, rate_limited

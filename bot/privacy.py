@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.admin import CONSOLE_STORE, RATINGS
+from admin.console import CONSOLE_STORE, RATINGS
 from bot.app_keys import FEEDBACK, RASA_CLIENT, SETTINGS
 from bot.config import ConfigError, Settings
 from bot.logging_setup import fields

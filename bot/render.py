@@ -51,7 +51,7 @@ class Reply:
     # choice from now on, which the channels keep and send back (lang_choice / language_choice).
     language_choice: Language | None = None
     # An answer the user can rate (thumbs up/down): its id in the console's store, set by the
-    # channel once the answer is kept (bot/admin/ratings.py). Sent only when set.
+    # channel once the answer is kept (admin/console/ratings.py). Sent only when set.
     answer_id: str | None = None
     # From the actions' custom.duta, for the console only (never sent to the user): the knowledge
     # layer's confidence in the answer and the record it came from.

@@ -4,7 +4,7 @@ Body `{"sender": ..., "answer_id": ..., "vote": "up" | "down", "lang"?: ...}`; t
 the `answer_id` of a /api/chat reply. It passes the same origin, per-address and per-sender
 limits as /api/chat (a vote counts as a message). One vote per answer and sender: the same vote
 again answers 200 with `changed: false`, the other one replaces it. A thumbs down puts the
-question in the staff console's queue (bot/admin/ratings.py). The thanks come in the answer's
+question in the staff console's queue (admin/console/ratings.py). The thanks come in the answer's
 language; bad input is a 400 with a JSON error, never a traceback.
 """
 
@@ -16,8 +16,8 @@ import sqlite3
 
 from aiohttp import web
 
-from bot.admin import RATINGS
-from bot.admin.ratings import UnknownAnswer
+from admin.console import RATINGS
+from admin.console.ratings import UnknownAnswer
 from bot.app_keys import SENDER_LIMITER, SETTINGS
 from bot.chat import CHANNEL
 from bot.chat_request import InvalidChatRequest, read_rating_request

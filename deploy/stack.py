@@ -110,8 +110,8 @@ class StackConfig:
             DUTA_FEEDBACK_FILE=str(self.tracker_db.parent / "feedback.jsonl"),
             PYTHONUNBUFFERED="1",
         )
-        # The staff console's accounts and queue (bot/admin): beside the conversations too,
-        # unless set (`python -m bot.admin users add` must reach the same file).
+        # The staff console's accounts and queue (admin/console): beside the conversations too,
+        # unless set (`python -m admin users add` must reach the same file).
         env.setdefault("DUTA_CONSOLE_DB", str(self.tracker_db.parent / "console.db"))
         env.update(self.extra_env)
         return env

@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.admin.ratings import RatingStore, UnknownAnswer, Vote, VoteOutcome
+from admin.console.ratings import RatingStore, UnknownAnswer, Vote, VoteOutcome
 from bot.chat_request import clean_message
 from bot.feedback import FeedbackBox
 from bot.i18n import DEFAULT_LANGUAGE, Language, as_language, text
@@ -75,7 +75,7 @@ class Connector:
     retention_days: int = 0
     # Each answered turn (reply, what the user said) for the staff console: fallbacks and
     # low-confidence answers join its queue (personal data masked), answers get the id their
-    # thumbs up/down carry (bot/admin.record_turn).
+    # thumbs up/down carry (admin.console.record_turn).
     record: Callable[[Reply, str], Awaitable[None]] | None = None
     # Where the thumbs' votes go (the console's file); None: no thumbs under answers.
     ratings: RatingStore | None = None

@@ -29,7 +29,7 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.admin.ratings import UnknownAnswer
+from admin.console.ratings import UnknownAnswer
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, as_language, text
 from bot.logging_setup import fields
 from bot.rasa_client import UpstreamError

@@ -20,7 +20,7 @@ from aiogram.types import BotCommand, Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.admin import RATINGS, record_turn
+from admin.console import RATINGS, record_turn
 from bot.app_keys import FEEDBACK, LIMIT_STORAGE, RASA_CLIENT, SENDER_LIMITER, SETTINGS
 from bot.config import Settings
 from bot.i18n import LANGUAGES, text

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from actions.texts import say
-from bot.admin.forms import edit_form
+from admin.console.forms import edit_form
 from knowledge.store import current_version
 from tests.unit.test_console_web import APIS, FORM_POSTS, PAGES
 
@@ -132,7 +132,7 @@ class Accounts:
 def add_account(db: Path, name: str, role: str) -> str:
     password = secrets.token_urlsafe(18)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.admin", "users", "add", name, "--role", role],
+        [sys.executable, "-m", "admin", "users", "add", name, "--role", role],
         cwd=ROOT,
         env={**os.environ, "DUTA_CONSOLE_DB": str(db)},
         input=password + "\n",
@@ -457,14 +457,14 @@ def test_edit_retire_and_undo_restore_content_and_index_together(
         "DUTA_CHANGED_BY": "cli-staffer",
     }
     cli = subprocess.run(
-        [sys.executable, "-m", "bot.admin", "changes", "undo", str(latest["id"])],
+        [sys.executable, "-m", "admin", "changes", "undo", str(latest["id"])],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert file.read_text(encoding="utf-8") == original
     assert _text(_ask(running_stack, QUESTION, "id")) == before
     listed = subprocess.run(
-        [sys.executable, "-m", "bot.admin", "changes", "list"],
+        [sys.executable, "-m", "admin", "changes", "list"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
     assert f"#{latest['id']}" in listed and "cli-staffer" in listed and "undone by" in listed

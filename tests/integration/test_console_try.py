@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin.try_chat import SENDER_PREFIX
+from admin.console.try_chat import SENDER_PREFIX
 
 from .conftest import RunningStack
 from .test_console import add_account

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.admin.ratings import LOW_CONFIDENCE_BAR
+from admin.console.ratings import LOW_CONFIDENCE_BAR
 from bot.i18n import text
 
 from .conftest import RunningStack

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from admin.console.desk import cluster, make_groups
+from admin.console.store import Unanswered
 from admin.faq_checks import check_new_entries
 from admin.faq_import import Candidate
 from admin.faq_store import entry_mapping, replace_entry
-from bot.admin.desk import cluster, make_groups
-from bot.admin.store import Unanswered
 from knowledge.faq import load_faq
 from knowledge.paths import CONTENT_DIR
 from knowledge.records import KnowledgeInputError

@@ -1,5 +1,5 @@
 """After a publish the console asks each of the entry's questions as a user would and names
-those another flow still catches (bot/admin/dry_run.py)."""
+those another flow still catches (admin/console/dry_run.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.admin.dry_run import unreached_questions
+from admin.console.dry_run import unreached_questions
 from bot.rasa_client import UpstreamUnavailable
 from knowledge.faq import load_faq
 from knowledge.paths import CONTENT_DIR

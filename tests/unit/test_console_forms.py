@@ -1,12 +1,12 @@
-"""The answer form's mapping (bot/admin/forms.py), used by the console, the benchmark and the
+"""The answer form's mapping (admin/console/forms.py), used by the console, the benchmark and the
 real-stack tests: an entry turned into the form and back is the same entry."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from admin.console.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from admin.faq_store import entry_mapping
-from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
 from knowledge.faq import load_faq, parse_faq_entry
 from knowledge.paths import CONTENT_DIR
 

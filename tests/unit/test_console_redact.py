@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin.redact import redact
+from admin.console.redact import redact
 
 CASES = [
     # Indonesian

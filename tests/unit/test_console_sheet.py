@@ -15,10 +15,10 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
+from admin.console.desk import KnowledgeDesk
+from admin.console.routes import DESK
+from admin.console.store import ConsoleStore
 from admin.faq_sheet import COLUMNS, column_letter
-from bot.admin.desk import KnowledgeDesk
-from bot.admin.routes import DESK
-from bot.admin.store import ConsoleStore
 from bot.app import create_app
 from knowledge.faq import load_faq
 from knowledge.paths import CONTENT_DIR

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import __main__ as admin_cli
-from bot.admin.store import LOCK_SECONDS, MAX_FAILURES, AccountError, ConsoleStore
+from admin import cli as admin_cli
+from admin.console import cli as console_cli
+from admin.console.store import LOCK_SECONDS, MAX_FAILURES, AccountError, ConsoleStore
 
 PASSWORD = "correct horse battery"
 
@@ -103,6 +104,6 @@ def test_cli_finds_the_file_make_run_uses(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.delenv("DUTA_CONSOLE_DB", raising=False)
     monkeypatch.setenv("DUTA_TRACKER_DB", str(tmp_path / "data" / "tracker.db"))
     stack = StackConfig.from_env().environment()["DUTA_CONSOLE_DB"]
-    assert admin_cli.console_db() == Path(stack) == tmp_path / "data" / "console.db"
+    assert console_cli.console_db() == Path(stack) == tmp_path / "data" / "console.db"
     monkeypatch.setenv("DUTA_CONSOLE_DB", str(tmp_path / "elsewhere.db"))
-    assert admin_cli.console_db() == Path(StackConfig.from_env().environment()["DUTA_CONSOLE_DB"])
+    assert console_cli.console_db() == Path(StackConfig.from_env().environment()["DUTA_CONSOLE_DB"])

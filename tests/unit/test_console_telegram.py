@@ -12,9 +12,9 @@ from typing import Any
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup
 from aiohttp import web
 
-from bot.admin import CONSOLE_STORE, RATINGS, record_turn
-from bot.admin.ratings import RatingStore
-from bot.admin.store import ConsoleStore
+from admin.console import CONSOLE_STORE, RATINGS, record_turn
+from admin.console.ratings import RatingStore
+from admin.console.store import ConsoleStore
 from bot.i18n import text
 
 from .test_telegram_handlers import BOT_ID, Harness, message_body

@@ -1,7 +1,7 @@
-"""The console's test chat (bot/admin/try_chat.py, try_routes.py): the path and reasons read from
-real Rasa outputs and trackers (tests/data/console_try_turns.json, recorded from the real stack:
-one conversation per case, through the gateway's Rasa channel), and the page and its API on a
-real gateway app whose Rasa is a stand-in serving those recordings over HTTP (the real
+"""The console's test chat (admin/console/try_chat.py, try_routes.py): the path and reasons read
+from real Rasa outputs and trackers (tests/data/console_try_turns.json, recorded from the real
+stack: one conversation per case, through the gateway's Rasa channel), and the page and its API
+on a real gateway app whose Rasa is a stand-in serving those recordings over HTTP (the real
 RasaClient, its token, the tracker through Rasa's HTTP API)."""
 
 from __future__ import annotations
@@ -18,21 +18,21 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin import CONSOLE_STORE, record_unanswered, try_routes
-from bot.admin.desk import KnowledgeDesk
-from bot.admin.routes import DESK
-from bot.admin.store import ConsoleStore
-from bot.admin.try_chat import (
+from admin.console import CONSOLE_STORE, record_unanswered, try_routes
+from admin.console.desk import KnowledgeDesk
+from admin.console.routes import DESK
+from admin.console.store import ConsoleStore
+from admin.console.try_chat import (
     IDLE_SECONDS,
     SENDER_PREFIX,
     TryChats,
     explain,
     last_turn,
 )
-from bot.admin.try_chat import (
+from admin.console.try_chat import (
     KNOWLEDGE_ACTION as KNOWLEDGE,
 )
-from bot.admin.try_routes import TRY_CHATS
+from admin.console.try_routes import TRY_CHATS
 from bot.app import create_app
 from bot.render import render_rasa_output
 from knowledge.faq import load_faq

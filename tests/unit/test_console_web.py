@@ -13,10 +13,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin import CONSOLE_STORE, record_unanswered
-from bot.admin.desk import KnowledgeDesk, Outcome
-from bot.admin.routes import DESK
-from bot.admin.store import ConsoleStore
+from admin.console import CONSOLE_STORE, record_unanswered
+from admin.console.desk import KnowledgeDesk, Outcome
+from admin.console.routes import DESK
+from admin.console.store import ConsoleStore
 from bot.app import create_app
 
 from .test_gateway_support import running_gateway, settings_for

@@ -97,7 +97,7 @@ async def test_static_files_have_no_second_path(gateway: TestClient, path: str) 
 
 async def test_each_static_file_has_exactly_one_route(gateway: TestClient) -> None:
     # Only fixed paths: no prefix route (like add_static) that could serve a file a second time.
-    # The one prefix is the staff console's sub-application (bot/admin), which serves no files.
+    # The one prefix is the staff console's sub-application (admin/console), which serves no files.
     resources = [
         r
         for r in gateway.app.router.resources()

@@ -1,4 +1,4 @@
-"""Thumbs up/down and low-confidence answers (bot/admin/ratings.py, bot/votes.py, record_turn):
+"""Thumbs up/down and low-confidence answers (admin/console/ratings.py, bot/votes.py, record_turn):
 the store on a real console file, POST /api/feedback on a real gateway app (aiohttp test server),
 and the console's queue page showing what users rated unhelpful."""
 
@@ -15,10 +15,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin import CONSOLE_STORE, RATINGS, record_turn
-from bot.admin.ratings import LOW_CONFIDENCE_BAR, RatingStore, UnknownAnswer
-from bot.admin.routes import DESK
-from bot.admin.store import ConsoleStore
+from admin.console import CONSOLE_STORE, RATINGS, record_turn
+from admin.console.ratings import LOW_CONFIDENCE_BAR, RatingStore, UnknownAnswer
+from admin.console.routes import DESK
+from admin.console.store import ConsoleStore
 from bot.app import create_app
 from bot.i18n import text
 from bot.render import render_rasa_output

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.admin.routes import (
+from admin.console.routes import (
     _NO_STORE,
     DESK,
     PREFIX,
@@ -29,7 +29,7 @@ from bot.admin.routes import (
     _redirect,
     _render,
 )
-from bot.admin.try_chat import (
+from admin.console.try_chat import (
     TryChat,
     TryChats,
     Turn,
@@ -43,7 +43,7 @@ from bot.i18n import Language, as_language, choose_language, text
 from bot.logging_setup import fields
 from bot.rasa_client import UpstreamError
 
-log = logging.getLogger("bot.admin")
+log = logging.getLogger("admin.console")
 
 TRY_CHATS = web.AppKey("console_try_chats", TryChats)
 SWEEP_SECONDS = 300.0

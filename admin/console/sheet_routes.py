@@ -19,9 +19,9 @@ from dataclasses import asdict
 
 from aiohttp import BodyPartReader, web
 
-from bot.admin import sheet
-from bot.admin.desk import Outcome
-from bot.admin.routes import (
+from admin.console import sheet
+from admin.console.desk import Outcome
+from admin.console.routes import (
     _NO_STORE,
     DESK,
     SESSION,
@@ -35,7 +35,7 @@ from bot.admin.routes import (
 )
 from bot.logging_setup import fields
 
-log = logging.getLogger("bot.admin")
+log = logging.getLogger("admin.console")
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # admin.faq_sheet.MAX_SHEET_BYTES
 MAX_FIELD_BYTES = 1024

@@ -13,14 +13,14 @@ import sqlite3
 
 from aiohttp import web
 
-from bot.admin.ratings import LOW_CONFIDENCE, RatingStore, is_low_confidence, new_answer_id
-from bot.admin.redact import redact
-from bot.admin.routes import add_console
-from bot.admin.store import ConsoleStore
+from admin.console.ratings import LOW_CONFIDENCE, RatingStore, is_low_confidence, new_answer_id
+from admin.console.redact import redact
+from admin.console.routes import add_console
+from admin.console.store import ConsoleStore
 from bot.logging_setup import fields
 from bot.render import Reply
 
-log = logging.getLogger("bot.admin")
+log = logging.getLogger("admin.console")
 
 CONSOLE_STORE = web.AppKey("console_store", ConsoleStore)
 RATINGS = web.AppKey("ratings", RatingStore)

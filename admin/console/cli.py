@@ -1,16 +1,17 @@
-"""`python -m bot.admin users ...`: the staff console's accounts (docs/console.md).
+"""`python -m admin users ...` and `python -m admin changes ...`: the staff console's accounts
+and the FAQ changes made in it (docs/console.md).
 
-    python -m bot.admin users add NAME --role editor|viewer   # asks for the password
-    python -m bot.admin users passwd NAME                     # a new password
-    python -m bot.admin users disable NAME | enable NAME
-    python -m bot.admin users role NAME editor|viewer
-    python -m bot.admin users list
-    python -m bot.admin changes list                          # the console's FAQ changes
-    python -m bot.admin changes undo ID                       # put one back, content and index
+    python -m admin users add NAME --role editor|viewer   # asks for the password
+    python -m admin users passwd NAME                     # a new password
+    python -m admin users disable NAME | enable NAME
+    python -m admin users role NAME editor|viewer
+    python -m admin users list
+    python -m admin changes list                          # the console's FAQ changes
+    python -m admin changes undo ID                       # put one back, content and index
 
 Passwords are never taken from the command line (other users of the machine see it in `ps`):
 they are asked for twice in a terminal, or read as the first line of standard input
-(`printf '%s\n' "$PASSWORD" | python -m bot.admin users add ...`).
+(`printf '%s\n' "$PASSWORD" | python -m admin users add ...`).
 The accounts live in DUTA_CONSOLE_DB (default var/console.db), the running gateway's file.
 `changes undo` needs what `make retrain` needs to reach the running stack (DUTA_ADMIN_TOKEN,
 ACTION_SERVER_URL; DUTA_KNOWLEDGE_DIR and DUTA_INDEX_DIR if not the defaults); the change log
@@ -24,8 +25,9 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from bot.admin.store import ROLES, AccountError, ConsoleStore, check_password
+from admin.console.store import ROLES, AccountError, ConsoleStore, check_password
 from bot.config import PRIVATE_UMASK
 
 
@@ -49,14 +51,14 @@ def read_password(confirm: bool = True) -> str:
     return first
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.admin",
+def add_parsers(commands: Any) -> None:
+    """The `users` and `changes` commands of `python -m admin` (their one-line help: admin/cli.py
+    `CONSOLE_COMMANDS`)."""
+    users = commands.add_parser(
+        "users",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    users = commands.add_parser("users", help="console accounts")
     sub = users.add_subparsers(dest="action", required=True)
     add = sub.add_parser("add", help="create an account (asks for its password)")
     add.add_argument("name")
@@ -68,13 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
     sub.add_parser("list", help="the accounts, their roles and state")
-    changes = commands.add_parser("changes", help="FAQ changes made in the console")
+    changes = commands.add_parser(
+        "changes",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     csub = changes.add_subparsers(dest="action", required=True)
     csub.add_parser("list", help="newest first: id, when, who, what")
     undo = csub.add_parser("undo", help="put the FAQ file and the index back as before a change")
     undo.add_argument("change_id", type=int)
-    args = parser.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> int:
     os.umask(PRIVATE_UMASK)
     store = ConsoleStore(console_db())
     if args.command == "changes":
@@ -116,7 +123,7 @@ def run_changes(store: ConsoleStore, action: str, change_id: int) -> int:
         print(f"duta admin: no change #{change_id} to undo", file=sys.stderr)
         return 2
     from admin.changelog import who
-    from bot.admin.desk import KnowledgeDesk
+    from admin.console.desk import KnowledgeDesk
 
     by = who()
     outcome = KnowledgeDesk().undo(change.faq_id, change.file, change.before, change.after, by)
@@ -133,7 +140,3 @@ def run_changes(store: ConsoleStore, action: str, change_id: int) -> int:
         print(line)
     print(f"undid #{change.id} ({change.action} {change.faq_id}); {state}")
     return 0 if outcome.live else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

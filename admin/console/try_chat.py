@@ -1,6 +1,6 @@
 """The console's test chat (docs/console.md, "Test chat"): which path answered a question, and why.
 
-A question goes through Rasa exactly as a user's would (RasaClient.send, as bot/admin/dry_run.py
+A question goes through Rasa exactly as a user's would (RasaClient.send, as admin/console/dry_run.py
 does after a publish), in a throwaway conversation of the console session's own (`console-try:`
 and a random id). The reply is rendered as the channels render it; the path is read from the
 reply's `custom.duta` (a knowledge answer names its record, `doc_id`, and its `confidence`) and
@@ -22,7 +22,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.admin.ratings import LOW_CONFIDENCE_BAR
+from admin.console.ratings import LOW_CONFIDENCE_BAR
 from bot.i18n import Language, has_text, text
 from bot.rasa_client import UpstreamError
 from bot.render import Reply, render_rasa_output

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from bot.admin.desk import CONSOLE_TARGET, KnowledgeDesk, Outcome
+from admin.console.desk import CONSOLE_TARGET, KnowledgeDesk, Outcome
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.admin.ratings import UNHELPFUL, RatingStore
-from bot.admin.store import ConsoleStore, Unanswered
+from admin.console.ratings import UNHELPFUL, RatingStore
+from admin.console.store import ConsoleStore, Unanswered
 
 # Questions share a group when every pair of them is at least this similar (cosine of e5 query
 # vectors; complete linkage, so a chain of near neighbours cannot pull two topics together).

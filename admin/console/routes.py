@@ -23,24 +23,24 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from limits.aio.storage import MemoryStorage, Storage
 
-from bot.admin.desk import KnowledgeDesk, Outcome
-from bot.admin.dry_run import unreached_questions
-from bot.admin.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
-from bot.admin.store import ConsoleStore, Session
+from admin.console.desk import KnowledgeDesk, Outcome
+from admin.console.dry_run import unreached_questions
+from admin.console.forms import FORM_FIELDS, edit_form, entry_from_form, entry_json
+from admin.console.store import ConsoleStore, Session
 from bot.app_keys import LIMIT_STORAGE, RASA_CLIENT, SETTINGS
 from bot.i18n import Language, page_language, text
 from bot.logging_setup import CLIENT_IP_KEY, fields
 from bot.rasa_client import UpstreamError
 from bot.rate_limit import RateLimiter
 
-log = logging.getLogger("bot.admin")
+log = logging.getLogger("admin.console")
 
 PREFIX = "/admin"
 SESSION_COOKIE = "duta_console"
 LOGIN_COOKIE = "duta_console_login"  # the login form's CSRF token (no session yet)
 LANG_COOKIE = "duta_console_lang"
 PUBLIC_PATHS = frozenset({f"{PREFIX}/login"})
-# Spreadsheet uploads, read as a stream by their handlers (bot/admin/sheet_routes.py).
+# Spreadsheet uploads, read as a stream by their handlers (admin/console/sheet_routes.py).
 UPLOAD_PATHS = frozenset({f"{PREFIX}/faq/import", f"{PREFIX}/api/faq/import"})
 
 # Login attempts per client address a minute, whatever the account: lockout stops guessing one
@@ -96,8 +96,8 @@ def create_console(
     routes.add_post("/api/faq/retire", _api_retire)
     routes.add_get("/api/changes", _api_changes)
     routes.add_post("/api/changes/undo", _api_undo)
-    from bot.admin.sheet_routes import add_sheet_routes  # it builds on this module
-    from bot.admin.try_routes import add_try_routes
+    from admin.console.sheet_routes import add_sheet_routes  # it builds on this module
+    from admin.console.try_routes import add_try_routes
 
     add_sheet_routes(console)
     add_try_routes(console)
@@ -139,7 +139,7 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if _is_api(request):
             return _json_error(401, "login_required")
         return _redirect(f"{PREFIX}/login")
-    # An upload streams in (bot/admin/sheet_routes.py reads it and checks its CSRF field).
+    # An upload streams in (admin/console/sheet_routes.py reads it and checks its CSRF field).
     upload = request.path in UPLOAD_PATHS and request.content_type == "multipart/form-data"
     if (
         request.method not in ("GET", "HEAD")
@@ -284,7 +284,7 @@ async def _login(request: web.Request) -> web.StreamResponse:
 
 
 async def _logout(request: web.Request) -> web.StreamResponse:
-    from bot.admin.try_routes import forget_session_chat
+    from admin.console.try_routes import forget_session_chat
 
     await forget_session_chat(request)  # the session's test chat goes with it
     await asyncio.to_thread(request.app[STORE].end_session, request.cookies[SESSION_COOKIE])
@@ -405,7 +405,7 @@ async def _history_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     trail = await asyncio.to_thread(store.audit_trail)
     changes = await asyncio.to_thread(store.changes)
-    from bot.admin.sheet import versions
+    from admin.console.sheet import versions
 
     kept = await asyncio.to_thread(versions)
     return _render(request, "history.html", trail=trail, changes=changes, versions=kept)

@@ -3,10 +3,10 @@
 Every answer Duta gives (a reply with sources that is not a fallback) is kept with a random id,
 which the widget and Telegram put under it: its text, sources, the knowledge record it came
 from (when the actions say so), language, channel, time and the question, personal data masked
-(bot/admin/redact.py). A vote is kept per answer and voter: pressing the same thumb again changes
-nothing, the other one replaces the vote. A thumbs down puts the question in the unanswered
-queue (reason "unhelpful"); changing it to a thumbs up takes it out again while no published
-answer has dealt with it.
+(admin/console/redact.py). A vote is kept per answer and voter: pressing the same thumb again
+changes nothing, the other one replaces the vote. A thumbs down puts the question in the
+unanswered queue (reason "unhelpful"); changing it to a thumbs up takes it out again while no
+published answer has dealt with it.
 
 Voters are stored only as sha256(answer id, voter): one vote per person per answer, without a
 conversation or Telegram id that could be looked up, nor linked across answers.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.admin.store import ConsoleStore
+from admin.console.store import ConsoleStore
 
 Vote = Literal["up", "down"]
 VOTES: tuple[Vote, ...] = ("up", "down")

@@ -317,7 +317,7 @@ class ConsoleStore:
     # --- unanswered questions ------------------------------------------------------------------
 
     def add_unanswered(self, channel: str, language: str, reason: str, text: str) -> int:
-        """text must already be redacted (bot/admin/redact.py)."""
+        """text must already be redacted (admin/console/redact.py)."""
         with self._db() as db:
             cursor = db.execute(
                 "INSERT INTO unanswered (at, channel, language, reason, text) "
