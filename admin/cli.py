@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from knowledge.faq import LANGUAGES
 from knowledge.missions import MissionDataError
 from knowledge.paths import default_index_dir, default_source_dir
 from knowledge.records import KnowledgeInputError
@@ -53,7 +54,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     search.add_argument("--queries", type=Path, help="file with one query a line; JSON lines out")
     search.add_argument("--index", type=Path)
     search.add_argument("--k", type=int, default=5)
-    search.add_argument("--lang", choices=("id", "en"))
+    search.add_argument("--lang", choices=LANGUAGES)
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.add_argument("--model")
 
