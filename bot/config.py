@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any, Literal
 
+from pydantic import BeforeValidator, Field, PlainValidator, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from yarl import URL
 
-T = TypeVar("T")
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -31,202 +28,18 @@ class ConfigError(ValueError):
     """One or more environment variables are invalid; the message lists them all."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Build with `from_env`, which holds the defaults."""
-
-    host: str
-    port: int
-    # One or more Rasa servers sharing a tracker and lock store (docs/deploy.md); tried in turn.
-    rasa_urls: tuple[URL, ...]
-    action_server_url: URL
-    allowed_origins: frozenset[str]
-    trust_proxy: bool
-    sender_rate_per_min: int
-    ip_rate_per_min: int
-    max_message_chars: int
-    max_body_bytes: int
-    rasa_timeout: float
-    health_timeout: float
-    log_level: str
-    # Conversations whose last message is older are erased (docs/privacy.md); 0 keeps them.
-    retention_days: int
-    # What users send with /feedback, one JSON line each (bot/feedback.py).
-    feedback_file: Path
-    # Secrets: never shown by repr(), so a logged Settings cannot leak them.
-    rasa_token: str | None = field(repr=False)
-    log_salt: str | None = field(repr=False)
-    # The Telegram connector (bot/telegram, docs/telegram.md) runs only when the token is set.
-    telegram_bot_token: str | None = field(repr=False)
-    telegram_webhook_secret: str | None = field(default=None, repr=False)
-    # Staff's token: /health shows its details (model, index, errors) only to it.
-    admin_token: str | None = field(default=None, repr=False)
-    # Another Bot API server (a self-hosted one, or the tests' emulator); None: Telegram's own.
-    telegram_api_base: URL | None = None
-    # Set: webhook mode, served by the gateway at this URL's path; None: long polling.
-    telegram_webhook_url: URL | None = None
-    # Longest Telegram message part; Telegram's own limit is 4096.
-    telegram_message_max_chars: int = 4096
-    # The staff console's accounts, sessions and unanswered questions (bot/admin, 0600).
-    console_db: Path = Path("var/console.db")
-    # Set: rate-limit counts live in this Redis, shared by every gateway (docs/deploy.md); None:
-    # in this process's memory. It may hold a password.
-    rate_limit_redis_url: str | None = field(default=None, repr=False)
-
-    @property
-    def rasa_url(self) -> URL:
-        """The first Rasa server: the only one in a single-machine setup."""
-        return self.rasa_urls[0]
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Values that must never appear in a log line."""
-        values = (
-            self.rasa_token,
-            self.log_salt,
-            self.admin_token,
-            self.telegram_bot_token,
-            self.telegram_webhook_secret,
-            self.rate_limit_redis_url,
-        )
-        return tuple(v for v in values if v)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = _Env(os.environ if environ is None else environ)
-        port = env.parse("GATEWAY_PORT", 8080, _port)
-        origins_default = f"http://localhost:{port},http://127.0.0.1:{port}"
-        settings = cls(
-            host=env.parse("GATEWAY_HOST", "127.0.0.1", _text),
-            port=port,
-            rasa_urls=env.parse("RASA_URL", "http://127.0.0.1:5005", _base_url_list),
-            action_server_url=env.parse("ACTION_SERVER_URL", "http://127.0.0.1:5055", _base_url),
-            allowed_origins=env.parse("ALLOWED_ORIGINS", origins_default, _origin_list),
-            trust_proxy=env.parse("TRUST_PROXY", "0", _bool),
-            sender_rate_per_min=env.parse("RATE_LIMIT_SENDER_PER_MIN", 20, _int_at_least(0)),
-            ip_rate_per_min=env.parse("RATE_LIMIT_IP_PER_MIN", 60, _int_at_least(0)),
-            max_message_chars=env.parse("MAX_MESSAGE_CHARS", 1000, _int_at_least(1)),
-            max_body_bytes=env.parse("MAX_BODY_BYTES", 16 * 1024, _int_at_least(256)),
-            rasa_timeout=env.parse("RASA_TIMEOUT_SECONDS", 30.0, _positive_float),
-            health_timeout=env.parse("HEALTH_TIMEOUT_SECONDS", 3.0, _positive_float),
-            log_level=env.parse("LOG_LEVEL", "INFO", _log_level),
-            retention_days=env.parse("DUTA_RETENTION_DAYS", 90, _int_at_least(0)),
-            feedback_file=env.parse("DUTA_FEEDBACK_FILE", "var/feedback.jsonl", Path),
-            rasa_token=env.optional("RASA_TOKEN"),
-            log_salt=env.optional("LOG_SALT"),
-            admin_token=env.optional("DUTA_ADMIN_TOKEN"),
-            telegram_bot_token=env.optional("TELEGRAM_BOT_TOKEN"),
-            telegram_webhook_secret=env.optional("TELEGRAM_WEBHOOK_SECRET"),
-            telegram_api_base=env.parse_optional("TELEGRAM_API_BASE", _base_url),
-            telegram_webhook_url=env.parse_optional("TELEGRAM_WEBHOOK_URL", _http_url),
-            telegram_message_max_chars=env.parse(
-                "TELEGRAM_MESSAGE_MAX_CHARS", 4096, _int_between(200, 4096)
-            ),
-            console_db=env.parse("DUTA_CONSOLE_DB", "var/console.db", Path),
-            rate_limit_redis_url=env.parse_optional(
-                "RATE_LIMIT_REDIS_URL", _redis_url, secret=True
-            ),
-        )
-        env.errors.extend(_telegram_errors(settings))
-        if env.errors:
-            raise ConfigError("invalid configuration:\n  " + "\n  ".join(env.errors))
-        return settings
-
-
-class _Env:
-    """Reads variables, treating empty values as unset, and collects every error."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self.errors: list[str] = []
-
-    def optional(self, name: str) -> str | None:
-        return self.environ.get(name, "").strip() or None
-
-    def parse(self, name: str, default: str | int | float, parser: Callable[[str], T]) -> T:
-        raw = self.optional(name)
-        try:
-            return parser(str(default) if raw is None else raw)
-        except ValueError as error:
-            self.errors.append(f"{name}={raw!r}: {error}")
-            return parser(str(default))
-
-    def parse_optional(
-        self, name: str, parser: Callable[[str], T], secret: bool = False
-    ) -> T | None:
-        """`secret`: an error names the variable, never its value."""
-        raw = self.optional(name)
-        if raw is None:
-            return None
-        try:
-            return parser(raw)
-        except ValueError as error:
-            self.errors.append(f"{name}: {error}" if secret else f"{name}={raw!r}: {error}")
-            return None
-
-
-def _text(raw: str) -> str:
-    return raw
-
-
-def _port(raw: str) -> int:
-    value = _int(raw)
-    if not 1 <= value <= 65535:
-        raise ValueError("expected a port number from 1 to 65535")
-    return value
-
-
-def _int(raw: str) -> int:
+def _url(raw: str) -> URL:
     try:
-        return int(raw)
-    except ValueError:
-        raise ValueError("expected a whole number") from None
+        return URL(raw)
+    except (ValueError, TypeError):
+        raise ValueError("not a URL") from None
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = _int(raw)
-        if value < minimum:
-            raise ValueError(f"expected a whole number >= {minimum}")
-        return value
-
-    return parse
-
-
-def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = _int(raw)
-        if not minimum <= value <= maximum:
-            raise ValueError(f"expected a whole number from {minimum} to {maximum}")
-        return value
-
-    return parse
-
-
-def _positive_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("expected a number of seconds") from None
-    if not 0 < value < float("inf"):
-        raise ValueError("expected a positive number of seconds")
-    return value
-
-
-def _bool(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError("expected 1 or 0 (also true/false, yes/no, on/off)")
-
-
-def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in _LOG_LEVELS:
-        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
-    return level
+def _http_url(raw: str) -> URL:
+    url = _url(raw)
+    if url.scheme not in _DEFAULT_PORTS or not url.host:
+        raise ValueError("expected an http:// or https:// URL with a host")
+    return url
 
 
 def _base_url(raw: str) -> URL:
@@ -247,25 +60,11 @@ def _base_url_list(raw: str) -> tuple[URL, ...]:
     return urls
 
 
-def _url(raw: str) -> URL:
-    try:
-        return URL(raw)
-    except (ValueError, TypeError):
-        raise ValueError("not a URL") from None
-
-
 def _redis_url(raw: str) -> str:
     url = _url(raw)
     if url.scheme not in ("redis", "rediss") or not url.host:
         raise ValueError("expected a redis:// or rediss:// URL with a host")
     return raw
-
-
-def _http_url(raw: str) -> URL:
-    url = _url(raw)
-    if url.scheme not in _DEFAULT_PORTS or not url.host:
-        raise ValueError("expected an http:// or https:// URL with a host")
-    return url
 
 
 def normalize_origin(raw: str) -> str:
@@ -286,6 +85,158 @@ def _origin_list(raw: str) -> frozenset[str]:
     if "*" in parts:
         raise ValueError("'*' is not supported: list each origin that may embed the widget")
     return frozenset(normalize_origin(part) for part in parts)
+
+
+def _whole_number(raw: str) -> int:
+    """As int() reads it: pydantic's own int would also take "5.0"."""
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
+# Its range comes with each field (ge, le), checked by pydantic.
+_WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _bool(raw: str) -> bool:
+    """Only these words: pydantic's own bool also takes y/n/t/f and names none in its error."""
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 1 or 0 (also true/false, yes/no, on/off)")
+
+
+def _default_origins(fields: dict[str, Any]) -> frozenset[str]:
+    """The gateway's own page, on its port (the default one when GATEWAY_PORT is invalid)."""
+    port = fields.get("port", 8080)
+    return frozenset({f"http://localhost:{port}", f"http://127.0.0.1:{port}"})
+
+
+class Settings(BaseSettings):
+    """Build with `from_env`: its mapping (os.environ by default) is the only source, no .env."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, arbitrary_types_allowed=True, validate_default=False, hide_input_in_errors=True
+    )
+
+    host: str = Field("127.0.0.1", alias="GATEWAY_HOST")
+    port: _WholeNumber = Field(8080, ge=1, le=65535, alias="GATEWAY_PORT")
+    # One or more Rasa servers sharing a tracker and lock store (docs/deploy.md); tried in turn.
+    rasa_urls: Annotated[tuple[URL, ...], PlainValidator(_base_url_list)] = Field(
+        (URL("http://127.0.0.1:5005"),), alias="RASA_URL"
+    )
+    action_server_url: Annotated[URL, PlainValidator(_base_url)] = Field(
+        URL("http://127.0.0.1:5055"), alias="ACTION_SERVER_URL"
+    )
+    allowed_origins: Annotated[frozenset[str], PlainValidator(_origin_list)] = Field(
+        default_factory=_default_origins, alias="ALLOWED_ORIGINS"
+    )
+    trust_proxy: Annotated[bool, PlainValidator(_bool)] = Field(False, alias="TRUST_PROXY")
+    sender_rate_per_min: _WholeNumber = Field(20, ge=0, alias="RATE_LIMIT_SENDER_PER_MIN")
+    ip_rate_per_min: _WholeNumber = Field(60, ge=0, alias="RATE_LIMIT_IP_PER_MIN")
+    max_message_chars: _WholeNumber = Field(1000, ge=1, alias="MAX_MESSAGE_CHARS")
+    max_body_bytes: _WholeNumber = Field(16 * 1024, ge=256, alias="MAX_BODY_BYTES")
+    rasa_timeout: float = Field(30.0, gt=0, allow_inf_nan=False, alias="RASA_TIMEOUT_SECONDS")
+    health_timeout: float = Field(3.0, gt=0, allow_inf_nan=False, alias="HEALTH_TIMEOUT_SECONDS")
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(str.upper)
+    ] = Field("INFO", alias="LOG_LEVEL")
+    # Conversations whose last message is older are erased (docs/privacy.md); 0 keeps them.
+    retention_days: _WholeNumber = Field(90, ge=0, alias="DUTA_RETENTION_DAYS")
+    # What users send with /feedback, one JSON line each (bot/feedback.py).
+    feedback_file: Path = Field(Path("var/feedback.jsonl"), alias="DUTA_FEEDBACK_FILE")
+    # Secrets: never shown by repr() nor in an error, so a logged Settings cannot leak them.
+    rasa_token: str | None = Field(None, repr=False, alias="RASA_TOKEN")
+    log_salt: str | None = Field(None, repr=False, alias="LOG_SALT")
+    # The Telegram connector (bot/telegram, docs/telegram.md) runs only when the token is set.
+    telegram_bot_token: str | None = Field(None, repr=False, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str | None = Field(None, repr=False, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Staff's token: /health shows its details (model, index, errors) only to it.
+    admin_token: str | None = Field(None, repr=False, alias="DUTA_ADMIN_TOKEN")
+    # Another Bot API server (a self-hosted one, or the tests' emulator); None: Telegram's own.
+    telegram_api_base: Annotated[URL | None, PlainValidator(_base_url)] = Field(
+        None, alias="TELEGRAM_API_BASE"
+    )
+    # Set: webhook mode, served by the gateway at this URL's path; None: long polling.
+    telegram_webhook_url: Annotated[URL | None, PlainValidator(_http_url)] = Field(
+        None, alias="TELEGRAM_WEBHOOK_URL"
+    )
+    # Longest Telegram message part; Telegram's own limit is 4096.
+    telegram_message_max_chars: _WholeNumber = Field(
+        4096, ge=200, le=4096, alias="TELEGRAM_MESSAGE_MAX_CHARS"
+    )
+    # The staff console's accounts, sessions and unanswered questions (admin/console, 0600).
+    console_db: Path = Field(Path("var/console.db"), alias="DUTA_CONSOLE_DB")
+    # Set: rate-limit counts live in this Redis, shared by every gateway (docs/deploy.md); None:
+    # in this process's memory. It may hold a password.
+    rate_limit_redis_url: Annotated[str | None, PlainValidator(_redis_url)] = Field(
+        None, repr=False, alias="RATE_LIMIT_REDIS_URL"
+    )
+
+    @property
+    def rasa_url(self) -> URL:
+        """The first Rasa server: the only one in a single-machine setup."""
+        return self.rasa_urls[0]
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line."""
+        values = (
+            self.rasa_token,
+            self.log_salt,
+            self.admin_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.rate_limit_redis_url,
+        )
+        return tuple(v for v in values if v)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what `from_env` passes: never os.environ itself, nor a .env or secrets file."""
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Empty values count as unset; every invalid variable is reported at once."""
+        env = os.environ if environ is None else environ
+        names = [field.alias for field in cls.model_fields.values() if field.alias]
+        values = {name: env[name].strip() for name in names if env.get(name, "").strip()}
+        errors: list[str] = []
+        try:
+            settings = cls(**values)
+        except ValidationError as invalid:
+            # Not the user's mistake: ALLOWED_ORIGINS's default waits for a valid GATEWAY_PORT.
+            found = [e for e in invalid.errors() if e["type"] != "default_factory_not_called"]
+            errors = [_describe(error, values) for error in found]
+            # The invalid ones fall back to their defaults so the checks across variables run too.
+            bad = {error["loc"][0] for error in found}
+            settings = cls(**{name: raw for name, raw in values.items() if name not in bad})
+        errors.extend(_telegram_errors(settings))
+        if errors:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+        return settings
+
+
+# An error names these variables but never shows their value.
+_SECRETS = {field.alias for field in Settings.model_fields.values() if not field.repr}
+
+
+def _describe(error: ErrorDetails, values: Mapping[str, str]) -> str:
+    """`NAME='value': what is expected`, the value as the user wrote it unless it is a secret."""
+    name = str(error["loc"][0])
+    # A ValueError of ours says what is expected; pydantic's own checks say "Input should be ...".
+    reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    return f"{name}: {reason}" if name in _SECRETS else f"{name}={values[name]!r}: {reason}"
 
 
 # Telegram's rule for the secret_token of setWebhook.
