@@ -2,7 +2,7 @@
 
 - `slot_mappings`, `language`: the `language` slot, set on every user turn.
 - `answer`: answers from the knowledge layer (`knowledge_base` holds the loaded index).
-- `visa`, `visa_terms`: the visa form and how typed answers are read.
+- `visa`: the visa form (typed answers are read by the NLU: training_data/visa_terms.yml).
 - `events`: events by name, year, or what is next (from content/events.yml via `content`).
 - `fallback`: a bilingual replacement for Rasa's action_default_fallback.
 - `texts`, `meta`: bilingual texts said by actions; the `custom.duta` message.

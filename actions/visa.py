@@ -3,16 +3,17 @@ straight from the visa FAQs (`action_visa_entry`); anything else opens the visa 
 where, why, and (for visitors) ASEAN or not, then a dated answer quoted from content/faq with
 the official link and its sources.
 
-Slots are read from button entities or typed text (actions/visa_terms.py). Text is read only
-when the turn is an answer (inform, yes/no, low confidence, the opening visa question); any
-other intent is a digression, which the form rejects so the rules can answer it.
+Slots are read from button entities or from the typed words Rasa's NLU found
+(training_data/visa_terms.yml). Typed words are read only when the turn is an answer (inform,
+yes/no, low confidence, the opening visa question); any other intent is a digression, which the
+form rejects so the rules can answer it.
 """
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,7 +21,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import content, visa_terms
+from actions import content
 from actions.answer import (
     ActionAnswerFromKnowledge,
     best_hit,
@@ -40,11 +41,55 @@ VALUES = {
 }
 SHORT_ANSWER_WORDS = 3
 ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback", "correct"}
-READERS: dict[str, Callable[[str], str | None]] = {
-    "visa_direction": visa_terms.direction,
-    "visa_purpose": visa_terms.purpose,
-    "visa_nationality": visa_terms.nationality,
-}
+# Typed answers: the NLU's entities from training_data/visa_terms.yml (nlu/lookup_entities.py),
+# named visa_<slot>_<value> ("jerman" is visa_nationality_other), and the words that say whose
+# citizen someone is. Only that extractor's count (not a hand-typed payload with those names).
+TYPED = {f"{slot}_{value}": (slot, value) for slot, values in VALUES.items() for value in values}
+CITIZEN_WORD = "visa_citizen_word"
+TYPED_EXTRACTOR = "LookupEntityExtractor"
+
+Entity = Mapping[str, Any]
+
+
+def _typed(entities: Iterable[Entity]) -> list[Entity]:
+    return [e for e in entities if e.get("extractor") == TYPED_EXTRACTOR]
+
+
+def named_values(entities: Iterable[Entity]) -> dict[str, set[str]]:
+    """The values the typed words name, per slot. An entity inside a longer one for the same
+    slot is part of it: "asean" in "bukan negara asean" names no value of its own."""
+    found = [
+        (*TYPED[e["entity"]], e["start"], e["end"])
+        for e in _typed(entities)
+        if e.get("entity") in TYPED
+    ]
+    named: dict[str, set[str]] = {slot: set() for slot in VISA_SLOTS}
+    for slot, value, start, end in found:
+        inside = any(
+            other == slot
+            and (outer_start, outer_end) != (start, end)
+            and outer_start <= start
+            and end <= outer_end
+            for other, _, outer_start, outer_end in found
+        )
+        if not inside:
+            named[slot].add(value)
+    return named
+
+
+def read_answers(entities: Iterable[Entity]) -> dict[str, str | None]:
+    """Each slot's answer in a typed message: the one value its words name, or None when they
+    name none or several (the form asks again)."""
+    entities = list(entities)
+    named = named_values(entities)
+    answers = {
+        slot: next(iter(values)) if len(values) == 1 else None for slot, values in named.items()
+    }
+    # "saya orang jerman", "I'm from Malaysia": a foreign nationality means a foreign visitor.
+    citizen = any(e.get("entity") == CITIZEN_WORD for e in _typed(entities))
+    if not named["visa_direction"] and citizen and answers["visa_nationality"] is not None:
+        answers["visa_direction"] = "to_indonesia"
+    return answers
 
 
 def _language(tracker: Tracker) -> str:
@@ -78,13 +123,13 @@ class ValidateVisaForm(FormValidationAction):
         value = next(tracker.get_latest_entity_values(slot), None)
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
-        # A short reply the reader understands answers the question just asked, whatever
+        # A short reply with an answer in it answers the question just asked, whatever
         # intent the NLU gave it ("coming to Indonesia", "Germany"); a longer one or a question
         # ("KBRI malaysia dimana?") is a digression.
         short_answer = requested and len(text.split()) <= SHORT_ANSWER_WORDS and "?" not in text
         readable = intent in ANSWER_INTENTS or short_answer
         if value is None and readable and not text.startswith("/"):
-            value = READERS[slot](text)
+            value = read_answers(message.get("entities") or [])[slot]
         if value is not None:
             return {slot: value}
         if requested and intent in ANSWER_INTENTS:
@@ -223,7 +268,9 @@ class ActionVisaAnswer(Action):
 _NEGATED = re.compile(r"\b(not|bukan|instead of)\s+(from\s+|dari\s+|a\s+|an\s+)?\w+", re.I)
 
 
-def corrected_case(kept: str | None, text: str) -> tuple[str | None, ...] | None:
+def corrected_case(
+    kept: str | None, text: str, entities: Iterable[Entity]
+) -> tuple[str | None, ...] | None:
     """The kept visa case with what the correction says instead, or None when there is no case
     or the text changes none of it. A nationality given after an Indonesian's case turns it
     around ("I'm Thai, not Indonesian"): a visitor after all, unless the text says otherwise."""
@@ -233,8 +280,11 @@ def corrected_case(kept: str | None, text: str) -> tuple[str | None, ...] | None
     if len(old) != len(VISA_SLOTS):
         return None
     # "I'm Indian, not Singaporean", "bukan liburan, tapi kerja": the negated value is wrong.
-    meant = _NEGATED.sub(" ", text)
-    said = {slot: READERS[slot](meant) for slot in VISA_SLOTS}
+    negated = [m.span() for m in _NEGATED.finditer(text)]
+    meant = [
+        e for e in _typed(entities) if not any(s < e["end"] and e["start"] < t for s, t in negated)
+    ]
+    said = read_answers(meant)
     new = tuple(said[slot] or value for slot, value in zip(VISA_SLOTS, old, strict=True))
     if new == old:
         return None
@@ -254,8 +304,9 @@ class ActionCorrect(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        case = corrected_case(tracker.get_slot("visa_case"), text)
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        case = corrected_case(tracker.get_slot("visa_case"), text, message.get("entities") or [])
         if case is not None:
             return utter_visa_case(dispatcher, case, _language(tracker))
         question = corrected_question(previous_message(tracker), text)

@@ -9,37 +9,62 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.visa import ActionCorrect, ActionVisaAnswer, corrected_case, corrected_question
 from tests.unit.test_actions_answer import FakeKB, faq_hit
-from tests.unit.test_actions_support import make_tracker
+from tests.unit.test_actions_support import make_tracker, typed
 
 
+# The typed words come from Rasa's NLU (training_data/visa_terms.yml), written out here; the same
+# corrections read by the trained model: tests/integration/test_visa_reading.py.
 @pytest.mark.parametrize(
-    ("kept", "text", "expected"),
+    ("kept", "text", "words", "expected"),
     [
         (
             "to_indonesia|business|other",
             "eh salah, sy cuma liburan kok",
+            {"visa_purpose_tourism": "liburan"},
             ("to_indonesia", "tourism", "other"),
         ),
         (
             "to_indonesia|tourism|asean",
             "sorry, I'm Indian, not from Singapore",
+            {
+                "visa_citizen_word": "I'm|from",
+                "visa_nationality_other": "Indian",
+                "visa_nationality_asean": "Singapore",
+            },
             ("to_indonesia", "tourism", "other"),
         ),
-        ("abroad||", "bukan, maksud saya kerja 2 tahun", ("abroad", "other", None)),
+        (
+            "abroad||",
+            "bukan, maksud saya kerja 2 tahun",
+            {"visa_purpose_other": "kerja"},
+            ("abroad", "other", None),
+        ),
         # Not Indonesian after all: a nationality turns the case around.
-        ("abroad|tourism|", "my mistake, I'm Thai", ("to_indonesia", "tourism", "asean")),
+        (
+            "abroad|tourism|",
+            "my mistake, I'm Thai",
+            {"visa_citizen_word": "I'm", "visa_nationality_asean": "Thai"},
+            ("to_indonesia", "tourism", "asean"),
+        ),
     ],
 )
-def test_the_corrected_value_replaces_the_kept_one(kept: str, text: str, expected: tuple) -> None:
-    assert corrected_case(kept, text) == expected
+def test_the_corrected_value_replaces_the_kept_one(
+    kept: str, text: str, words: dict[str, str], expected: tuple
+) -> None:
+    assert corrected_case(kept, text, typed(text, **words)) == expected
 
 
 @pytest.mark.parametrize(
-    ("kept", "text"),
-    [(None, "sorry, I meant for work"), ("to_indonesia|tourism|other", "sorry, I meant it")],
+    ("kept", "text", "words"),
+    [
+        (None, "sorry, I meant for work", {"visa_purpose_other": "work"}),
+        ("to_indonesia|tourism|other", "sorry, I meant it", {}),
+    ],
 )
-def test_no_case_or_nothing_new_is_no_visa_correction(kept: str | None, text: str) -> None:
-    assert corrected_case(kept, text) is None
+def test_no_case_or_nothing_new_is_no_visa_correction(
+    kept: str | None, text: str, words: dict[str, str]
+) -> None:
+    assert corrected_case(kept, text, typed(text, **words)) is None
 
 
 async def test_the_answer_keeps_the_case_and_the_correction_re_answers_it() -> None:
@@ -56,8 +81,12 @@ async def test_the_answer_keeps_the_case_and_the_correction_re_answers_it() -> N
     assert "imigrasi.go.id" in dispatcher.messages[0]["text"]
 
     dispatcher = CollectingDispatcher()
+    text = "no wait, it's a holiday"
     tracker = make_tracker(
-        "no wait, it's a holiday", "correct", slots={"language": "en", "visa_case": kept}
+        text,
+        "correct",
+        typed(text, visa_purpose_tourism="holiday"),
+        slots={"language": "en", "visa_case": kept},
     )
     events = await ActionCorrect().run(dispatcher, tracker, {})
     answer: Any = dispatcher.messages[0]["text"]

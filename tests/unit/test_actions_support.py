@@ -39,6 +39,27 @@ def entity(name: str, value: str) -> dict[str, Any]:
     return {"entity": name, "value": value, "start": 0, "end": 0}
 
 
+def typed(text: str, **words: str) -> list[dict[str, Any]]:
+    """The entities the NLU's LookupEntityExtractor gives `text`, written out for the actions:
+    typed("saya orang jerman", visa_citizen_word="orang", visa_nationality_other="jerman").
+    Several words of one entity: "a|b". What the real NLU extracts is tested against the model
+    (tests/integration/test_visa_reading.py)."""
+    found = []
+    for name, spans in words.items():
+        for span in spans.split("|"):
+            start = text.lower().index(span.lower())
+            found.append(
+                {
+                    "entity": name,
+                    "start": start,
+                    "end": start + len(span),
+                    "value": text[start : start + len(span)],
+                    "extractor": "LookupEntityExtractor",
+                }
+            )
+    return found
+
+
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["text"] for m in dispatcher.messages if m.get("text")]
 

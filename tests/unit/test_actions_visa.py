@@ -1,4 +1,8 @@
-"""The visa form: reading typed answers, digressions, re-asking, and the dated answer."""
+"""The visa form: reading typed answers, digressions, re-asking, and the dated answer.
+
+The typed answers come as entities from Rasa's NLU (training_data/visa_terms.yml); here they are
+written out by hand (`typed`). What the trained model extracts from the same sentences is tested
+in tests/integration/test_visa_reading.py."""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import visa_terms
 from actions.visa import (
     VISA_SLOTS,
     ActionAskVisaPurpose,
@@ -14,29 +17,56 @@ from actions.visa import (
     ActionVisaAnswer,
     ValidateVisaForm,
     answer_plan,
+    read_answers,
 )
-from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
 
-@pytest.mark.parametrize(
-    ("text", "direction", "purpose", "nationality"),
-    [
-        ("saya orang jerman mau liburan ke bali", "to_indonesia", "tourism", "other"),
-        ("temen saya dari malaysia mau jalan2 ke jogja", "to_indonesia", "tourism", "asean"),
-        ("saya WNI mau kuliah ke luar negeri", "abroad", "other", None),
-        ("I'm Indonesian, going to Japan", "abroad", None, "other"),
-        ("my parents want to visit me in Bali", "to_indonesia", None, None),
-        ("australian citizen, business trip", "to_indonesia", "business", "other"),
-        ("bukan negara asean", None, None, "other"),
-        ("we're from singapore", "to_indonesia", None, "asean"),
-        ("timor leste", None, None, None),
-        ("hmm entahlah", None, None, None),
-    ],
-)
-def test_readers(text: str, direction: str | None, purpose: str | None, nationality: str | None):
-    assert visa_terms.direction(text) == direction
-    assert visa_terms.purpose(text) == purpose
-    assert visa_terms.nationality(text) == nationality
+def answers(entities: list[dict]) -> tuple[str | None, ...]:
+    found = read_answers(entities)
+    return tuple(found[slot] for slot in VISA_SLOTS)
+
+
+def test_a_foreign_nationality_with_a_citizen_word_is_a_visitor() -> None:
+    text = "saya orang jerman"
+    both = typed(text, visa_citizen_word="orang", visa_nationality_other="jerman")
+    assert answers(both) == ("to_indonesia", None, "other")
+    assert answers(typed(text, visa_nationality_other="jerman")) == (None, None, "other")
+    # An Indonesian named as such stays one going abroad.
+    text = "saya orang indonesia, paspor jerman"
+    words = typed(
+        text,
+        visa_citizen_word="orang|paspor",
+        visa_direction_abroad="orang indonesia",
+        visa_nationality_other="jerman",
+    )
+    assert answers(words)[0] == "abroad"
+
+
+def test_a_value_inside_a_longer_one_for_the_same_slot_is_part_of_it() -> None:
+    text = "bukan negara asean"
+    words = typed(text, visa_nationality_other="bukan negara asean", visa_nationality_asean="asean")
+    assert answers(words) == (None, None, "other")
+    # Across slots both count: "turis asing" is a visitor, and a tourist.
+    text = "saya turis asing"
+    words = typed(text, visa_direction_to_indonesia="turis asing", visa_purpose_tourism="turis")
+    assert answers(words) == ("to_indonesia", "tourism", None)
+
+
+def test_several_values_for_one_slot_are_no_answer() -> None:
+    text = "liburan sambil meeting"
+    words = typed(text, visa_purpose_tourism="liburan", visa_purpose_business="meeting")
+    assert answers(words) == (None, None, None)
+    text = "saya WNI, mau ke bali"
+    words = typed(text, visa_direction_abroad="WNI", visa_direction_to_indonesia="ke bali")
+    assert answers(words) == (None, None, None)
+
+
+def test_only_the_words_found_by_the_lookup_tables_count() -> None:
+    # A hand-typed payload with the entity's name is no typed answer.
+    payload = {**typed("swiss", visa_nationality_other="swiss")[0]}
+    del payload["extractor"]
+    assert answers([payload]) == (None, None, None)
 
 
 async def extract_all(tracker) -> tuple[dict, CollectingDispatcher]:
@@ -47,7 +77,15 @@ async def extract_all(tracker) -> tuple[dict, CollectingDispatcher]:
 
 
 async def test_opening_question_fills_what_it_can() -> None:
-    tracker = make_tracker("saya orang jerman mau liburan ke bali, perlu visa?", "ask_visa")
+    text = "saya orang jerman mau liburan ke bali, perlu visa?"
+    words = typed(
+        text,
+        visa_citizen_word="orang",
+        visa_nationality_other="jerman",
+        visa_purpose_tourism="liburan",
+        visa_direction_to_indonesia="ke bali",
+    )
+    tracker = make_tracker(text, "ask_visa", words)
     found, dispatcher = await extract_all(tracker)
     assert found == {
         "visa_direction": "to_indonesia",
@@ -59,9 +97,11 @@ async def test_opening_question_fills_what_it_can() -> None:
 
 async def test_digression_fills_nothing_so_the_form_rejects() -> None:
     # A question about Malaysia's embassy must not be read as the nationality answer.
+    text = "nomor KBRI malaysia berapa?"
     tracker = make_tracker(
-        "nomor KBRI malaysia berapa?",
+        text,
         "ask_question",
+        typed(text, visa_nationality_asean="malaysia"),
         slots={"requested_slot": "visa_nationality", "visa_direction": "to_indonesia"},
     )
     found, dispatcher = await extract_all(tracker)
@@ -70,17 +110,26 @@ async def test_digression_fills_nothing_so_the_form_rejects() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "slot", "value"),
+    ("text", "words", "intent", "slot", "value"),
     [
-        ("coming to Indonesia", "ask_events", "visa_direction", "to_indonesia"),
-        ("Germany", "thanks", "visa_nationality", "other"),
+        (
+            "coming to Indonesia",
+            {"visa_direction_to_indonesia": "to Indonesia"},
+            "ask_events",
+            "visa_direction",
+            "to_indonesia",
+        ),
+        ("Germany", {"visa_nationality_other": "Germany"}, "thanks", "visa_nationality", "other"),
     ],
 )
 async def test_a_short_reply_answers_the_question_whatever_its_intent(
-    text: str, intent: str, slot: str, value: str
+    text: str, words: dict[str, str], intent: str, slot: str, value: str
 ) -> None:
     tracker = make_tracker(
-        text, intent, slots={"requested_slot": slot, "visa_direction": "to_indonesia"}
+        text,
+        intent,
+        typed(text, **words),
+        slots={"requested_slot": slot, "visa_direction": "to_indonesia"},
     )
     found, _ = await extract_all(tracker)
     assert found[slot] == value
