@@ -23,7 +23,7 @@ PYENV_310 := $(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.* 2>/dev/
 
 MODEL_DIR ?= .cache/models/multilingual-e5-small
 KNOWLEDGE_INPUTS := $(shell find knowledge content -type f \( -name '*.py' -o -name '*.yml' -o -name '*.md' -o -name '*.txt' -o -name '*.jsonl' \) 2>/dev/null)
-RASA_INPUTS := config.yml domain.yml $(wildcard training_data/*.yml)
+RASA_INPUTS := config.yml domain.yml $(wildcard training_data/*.yml) $(wildcard nlu/*.py)
 
 .PHONY: help setup run test test-unit test-integration lint bench clean
 help:

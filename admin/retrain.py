@@ -142,6 +142,7 @@ def rasa_inputs(project_root: Path) -> list[Path]:
     data = project_root / "training_data"
     files = [project_root / "config.yml", project_root / "domain.yml"]
     files += sorted(p for p in data.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    files += sorted((project_root / "nlu").glob("*.py"))  # config.yml's own components
     return [p for p in files if p.is_file()]
 
 
