@@ -368,13 +368,16 @@ class ActionAnswerFromKnowledge(Action):
                 return []
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
         if best_hit(result) is None:
+            found = None if out_of_scope else await missions.resolve(message.get("text"))
+            if found is not None and missions.in_emergency(tracker):
+                # "di johor bahru katanya" after an arrest: where the trouble is, as above.
+                missions.utter_card(dispatcher, found, language)
+                return []
             decline(dispatcher, result, language, out_of_scope)
-            if not out_of_scope:
+            if found is not None:
                 # Who to ask there, when the question names a place ("paspor anak sy dicopet di
                 # amsterdam" declined is still someone in Amsterdam who needs KBRI Den Haag).
-                found = await missions.resolve(message.get("text"))
-                if found is not None:
-                    missions.utter_card(dispatcher, found, language)
+                missions.utter_card(dispatcher, found, language)
             return []
         await utter_answer(
             dispatcher, tracker, result, language, follow_up_buttons(intent, topic, language)

@@ -283,6 +283,30 @@ async def test_trouble_in_a_named_place_taken_for_out_of_scope_gets_the_emergenc
     assert any("Embassy of the Republic of Indonesia in Lima" in t for t in said) is emergency
 
 
+async def test_a_declined_place_during_an_emergency_is_answered_with_its_card(
+    install: Any,
+) -> None:
+    """ "di johor bahru katanya" after an arrest, which the knowledge layer cannot answer: where
+    the trouble is, so the card is the answer, without the apology that would mark it unanswered."""
+    install(FakeKB([faq_hit()], answerable=False))
+    tracker = make_tracker("di johor bahru katanya", "ask_question", slots={"language": "id"})
+    tracker.events = [
+        {"event": "user", "text": "abang sy ditangkep polisi malaysia kmrn"},
+        {"event": "action", "name": "action_emergency"},
+        {
+            "event": "bot",
+            "text": "Jika nyawa terancam...",
+            "metadata": {"utter_action": "utter_emergency"},
+        },
+        {"event": "user"},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert len(said) == 1 and said[0].startswith("Perwakilan RI terdekat untuk Johor Bahru")
+    assert duta(dispatcher)["fallback"] is False
+
+
 @pytest.mark.parametrize("after_emergency", [True, False])
 async def test_a_place_named_during_an_emergency_gets_its_card(
     install: Any, after_emergency: bool
