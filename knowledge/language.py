@@ -36,7 +36,7 @@ _ID_WORDS = frozenset(
         aja kok deh nih tuh yuk kak mas mbak pak bu bapak ibu udah sdh blm yg dgn utk gue gw lu
         lo aja banget kayak gitu gini emang kalo klo makasih trims oke sip siap nanya tanya
         jawab tau tahu bikin pakai pake dapet dapat diplomasi luar digital kemlu kemenlu menlu
-        wni kbri kjri apa saja ya iya tidak bahasa inggris indonesia adakah bagaimanakah
+        wni kbri kjri apa saja ya iya tidak bahasa inggris adakah bagaimanakah
         siapakah kapankah dimanakah berapakah mengurus urus hilang baru
         """
     )
@@ -64,7 +64,9 @@ _ID_AFFIX_RE = re.compile(
     r"^(meng|meny|mem|men|ber|ter|per|peng|pem|pen|ke|se)\w{3,}|\w{3,}(nya|kan|lah|kah|an)$"
 )
 _EN_AFFIX_RE = re.compile(r"\w{3,}(ing|tion|tions|ness|ment|ly|ed|ful|ous|able)$|^(th|wh)\w+")
-_NEUTRAL = frozenset({"ok", "oke", "okay", "icdd", "rcdd", "kemlu", "covid", "bali", "jakarta"})
+_NEUTRAL = frozenset(
+    {"ok", "oke", "okay", "icdd", "rcdd", "kemlu", "covid", "bali", "jakarta", "indonesia"}
+)
 
 
 def _deletes(word: str) -> set[str]:
