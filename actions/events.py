@@ -2,13 +2,15 @@
 
 By name ("ceritain RCDD", a button), by year ("acara 2019"), all of them, or what is next
 ("acara berikutnya?"): when no upcoming event is on record, it says so instead of guessing.
-One intent (ask_events) covers all four; the wording tells them apart.
+One intent (ask_events) covers all four; the wording tells them apart: event names from
+content/events.yml, the other words as Rasa's NLU found them (training_data/event_terms.yml).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,21 +21,16 @@ from actions import content
 from actions.answer import best_hit, leading_entry, search_in_context, utter_answer
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
+from actions.nlu_words import Entity, found
 from actions.texts import say
 
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_NEXT = re.compile(
-    r"\b(berikut(nya)?|selanjutnya|mendatang|akan datang|yang akan|terdekat|waktu dekat|depan|"
-    r"lagi|next|upcoming|coming( up)?|future|planned|soon|again|another)\b",
-    re.IGNORECASE,
-)
-# Words that make a message about events as such; without one (and without an event's name or a
-# year) an "events" guess of the NLU is checked against the knowledge base first.
-_EVENT_WORDS = re.compile(
-    r"\b(acara|event|events|konferensi|conference|seminar|workshop|lokakarya|webinar|agenda|"
-    r"jadwal|schedule)\b",
-    re.IGNORECASE,
-)
+# The NLU's entities from training_data/event_terms.yml (actions/nlu_words.py): what is next
+# ("berikutnya", "upcoming"), a year, and the words that make a message about events as such;
+# without one (and without an event's name or a year) an "events" guess of the NLU is checked
+# against the knowledge base first.
+NEXT_WORD = "event_next_word"
+YEAR = "event_year"
+EVENT_WORD = "event_word"
 _ACRONYM = re.compile(r"^[A-Z]{3,}$")
 _MONTHS = {
     "id": [
@@ -205,29 +202,34 @@ def _list(
     dispatcher.utter_message(json_message=duta_meta(sources, fallback=fallback))
 
 
+def year_named(entities: Iterable[Entity]) -> str | None:
+    """The first year the message names (19xx or 20xx, as typed), if any."""
+    return next((e["value"] for e in found(entities, YEAR)), None)
+
+
 def answer_events(
     dispatcher: CollectingDispatcher,
     events: tuple[dict[str, Any], ...],
     language: str,
     text: str,
     event_id: str | None,
+    year: str | None,
 ) -> None:
-    """One event by id or name; else the events of a year the text mentions; else all."""
+    """One event by id or name; else the events of the year the text names; else all."""
     named = [e for e in events if e["id"] == event_id] or events_named(text, events)
     if named:
         _describe_all(dispatcher, named, language)
         return
-    year = _YEAR.search(text)
     if not year:
         _list(dispatcher, list(events), language, say("events_list", language))
         return
-    in_year = [e for e in events if e["date"] and e["date"].year == int(year.group(1))]
+    in_year = [e for e in events if e["date"] and e["date"].year == int(year)]
     if len(in_year) == 1:
         _describe_all(dispatcher, in_year, language)
     elif in_year:
-        _list(dispatcher, in_year, language, say("events_in_year", language, year=year.group(1)))
+        _list(dispatcher, in_year, language, say("events_in_year", language, year=year))
     else:
-        intro = say("events_none_in_year", language, year=year.group(1))
+        intro = say("events_none_in_year", language, year=year)
         _list(dispatcher, list(events), language, intro, fallback=True)
 
 
@@ -242,13 +244,16 @@ class ActionEvents(Action):
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         # A payload's text is "/ask_events{...}": only its entity counts.
-        text = "" if text.startswith("/") else text
-        if _NEXT.search(text):
+        payload = text.startswith("/")
+        text = "" if payload else text
+        words = [] if payload else message.get("entities") or []
+        if found(words, NEXT_WORD):
             answer_next(dispatcher, content.events(), language, dt.date.today())
             return []
         event_id = next(tracker.get_latest_entity_values("event"), None)
         events = content.events()
-        about_events = event_id or events_named(text, events) or _YEAR.search(text)
+        year = year_named(words)
+        about_events = event_id or events_named(text, events) or year
         if not about_events:
             # An entry answering the question itself is the answer; a message without an
             # event's words ("kegiatan diplomasi apa yang bisa virtual?") is no question about
@@ -258,11 +263,11 @@ class ActionEvents(Action):
                 if text
                 else None
             )
-            about_something_else = bool(text) and not _EVENT_WORDS.search(text)
+            about_something_else = bool(text) and not found(words, EVENT_WORD)
             hit = best_hit(result)
             own = {hit.faq_id} if hit is not None and about_listed_event(hit, events) else set()
             if leading_entry(result, tracker, own) or (about_something_else and hit):
                 await utter_answer(dispatcher, tracker, result, language)
                 return []
-        answer_events(dispatcher, events, language, text, event_id)
+        answer_events(dispatcher, events, language, text, event_id, year)
         return []

@@ -4,7 +4,8 @@ where, why, and (for visitors) ASEAN or not, then a dated answer quoted from con
 the official link and its sources.
 
 Slots are read from button entities or from the typed words Rasa's NLU found
-(training_data/visa_terms.yml). Typed words are read only when the turn is an answer (inform,
+(training_data/visa_terms.yml), and a precise question by its words too
+(training_data/visa_questions.yml). Typed words are read only when the turn is an answer (inform,
 yes/no, low confidence, the opening visa question); any other intent is a digression, which the
 form rejects so the rules can answer it.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -31,6 +32,7 @@ from actions.answer import (
 )
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta, messages_before
+from actions.nlu_words import Entity, found, typed
 from actions.texts import say
 
 VISA_SLOTS = ("visa_direction", "visa_purpose", "visa_nationality")
@@ -43,34 +45,29 @@ SHORT_ANSWER_WORDS = 3
 ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback", "correct"}
 # Typed answers: the NLU's entities from training_data/visa_terms.yml (nlu/lookup_entities.py),
 # named visa_<slot>_<value> ("jerman" is visa_nationality_other), and the words that say whose
-# citizen someone is. Only that extractor's count (not a hand-typed payload with those names).
+# citizen someone is (actions/nlu_words.py: only that extractor's count).
 TYPED = {f"{slot}_{value}": (slot, value) for slot, values in VALUES.items() for value in values}
 CITIZEN_WORD = "visa_citizen_word"
-TYPED_EXTRACTOR = "LookupEntityExtractor"
-
-Entity = Mapping[str, Any]
-
-
-def _typed(entities: Iterable[Entity]) -> list[Entity]:
-    return [e for e in entities if e.get("extractor") == TYPED_EXTRACTOR]
+# Words that ask for one visa fact (training_data/visa_questions.yml).
+PRECISE_WORD = "visa_precise_word"
 
 
 def named_values(entities: Iterable[Entity]) -> dict[str, set[str]]:
     """The values the typed words name, per slot. An entity inside a longer one for the same
     slot is part of it: "asean" in "bukan negara asean" names no value of its own."""
-    found = [
+    spans = [
         (*TYPED[e["entity"]], e["start"], e["end"])
-        for e in _typed(entities)
+        for e in typed(entities)
         if e.get("entity") in TYPED
     ]
     named: dict[str, set[str]] = {slot: set() for slot in VISA_SLOTS}
-    for slot, value, start, end in found:
+    for slot, value, start, end in spans:
         inside = any(
             other == slot
             and (outer_start, outer_end) != (start, end)
             and outer_start <= start
             and end <= outer_end
-            for other, _, outer_start, outer_end in found
+            for other, _, outer_start, outer_end in spans
         )
         if not inside:
             named[slot].add(value)
@@ -86,7 +83,7 @@ def read_answers(entities: Iterable[Entity]) -> dict[str, str | None]:
         slot: next(iter(values)) if len(values) == 1 else None for slot, values in named.items()
     }
     # "saya orang jerman", "I'm from Malaysia": a foreign nationality means a foreign visitor.
-    citizen = any(e.get("entity") == CITIZEN_WORD for e in _typed(entities))
+    citizen = bool(found(entities, CITIZEN_WORD))
     if not named["visa_direction"] and citizen and answers["visa_nationality"] is not None:
         answers["visa_direction"] = "to_indonesia"
     return answers
@@ -170,18 +167,11 @@ class ValidateVisaForm(FormValidationAction):
         return {"visa_nationality": value if value in VALUES["visa_nationality"] else None}
 
 
-# Words that ask for one visa fact (fee, length of stay, extension, where to apply, a visa type)
-# rather than "which visa do I need?", which the form answers.
-_PRECISE = re.compile(
-    r"\b(biaya|harga|tarif|bayar|berapa|cost|costs|fee|fees|price|how much|how long|"
-    r"perpanjang\w*|extend\w*|extension|situs|website|site|link|online|daring|e-?voa|voa|"
-    r"on arrival|kedatangan|c1|b1|indeks|index|bebas visa|visa[- ]free|asean)\b",
-    re.IGNORECASE,
-)
-
-
-def is_precise(text: str) -> bool:
-    return _PRECISE.search(text) is not None
+def is_precise(entities: Iterable[Entity]) -> bool:
+    """Whether the message asks for one visa fact (a fee, the length of stay, an extension, where
+    to apply, a visa type: the NLU found a word of training_data/visa_questions.yml) rather than
+    "which visa do I need?", which the form answers."""
+    return bool(found(entities, PRECISE_WORD))
 
 
 class ActionVisaEntry(Action):
@@ -204,7 +194,7 @@ class ActionVisaEntry(Action):
         if leading_entry(result, tracker, FORM_ENTRIES) is None:
             # A precise question ("and the fee?") needs no lead over the other visa entries, and
             # may lean on the question before: the form would only ask for what it narrows down.
-            if not is_precise(text):
+            if not is_precise(message.get("entities") or []):
                 return [SlotSet("visa_precise", False)]
             result = await search_in_context(tracker, text, language)
             hit = best_hit(result)
@@ -282,7 +272,7 @@ def corrected_case(
     # "I'm Indian, not Singaporean", "bukan liburan, tapi kerja": the negated value is wrong.
     negated = [m.span() for m in _NEGATED.finditer(text)]
     meant = [
-        e for e in _typed(entities) if not any(s < e["end"] and e["start"] < t for s, t in negated)
+        e for e in typed(entities) if not any(s < e["end"] and e["start"] < t for s, t in negated)
     ]
     said = read_answers(meant)
     new = tuple(said[slot] or value for slot, value in zip(VISA_SLOTS, old, strict=True))

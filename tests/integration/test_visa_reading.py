@@ -39,6 +39,11 @@ def parse(stack: RunningStack, text: str) -> dict[str, Any]:
         ("australian citizen, business trip", "to_indonesia", "business", "other"),
         ("bukan negara asean", None, None, "other"),
         ("not ASEAN", None, None, "other"),
+        # Negated in any of its forms; "from"/"dari" say whose citizen: a visitor.
+        ("not from an asean country", "to_indonesia", None, "other"),
+        ("tidak dari negara ASEAN", "to_indonesia", None, "other"),
+        ("non-ASEAN countries", None, None, "other"),
+        ("I'm from an ASEAN country", "to_indonesia", None, "asean"),
         ("we're from singapore", "to_indonesia", None, "asean"),
         # Two purposes named: none is read, the form asks.
         ("liburan sambil meeting klien", None, None, None),

@@ -1,4 +1,8 @@
-"""action_events: events by name, by year, all, and an honest "what's next"."""
+"""action_events: events by name, by year, all, and an honest "what's next".
+
+The words of a question about events (what is next, a year, "acara") come as entities from
+Rasa's NLU (training_data/event_terms.yml); here they are written out by hand (`typed`). What the
+trained model extracts is tested in tests/integration/test_nlu_words.py."""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import content
-from actions.events import ActionEvents, answer_next, events_named
-from tests.unit.test_actions_support import duta, entity, make_tracker, texts
+from actions.events import ActionEvents, answer_next, events_named, year_named
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
 
 async def ask(text: str, language: str = "en", entities=None):
@@ -27,14 +31,16 @@ async def test_event_by_name_has_its_facts_and_source() -> None:
 
 
 async def test_event_in_indonesian_uses_indonesian_roles_and_dates() -> None:
-    dispatcher = await ask("ceritain acara ICDD dong", language="id")
+    text = "ceritain acara ICDD dong"
+    dispatcher = await ask(text, language="id", entities=typed(text, event_word="acara"))
     [text] = texts(dispatcher)
     assert "Selasa, 16 November 2021" in text
     assert "Menteri Luar Negeri RI" in text and "Bali Message" in text
 
 
 async def test_acronym_alone_names_every_event_it_belongs_to() -> None:
-    dispatcher = await ask("workshop STEKOM itu apa", language="id")
+    text = "workshop STEKOM itu apa"
+    dispatcher = await ask(text, language="id", entities=typed(text, event_word="workshop"))
     [text] = texts(dispatcher)
     # Day 8 and day 10, separated by a blank line (the REST channel sends two messages).
     assert "Hari ke-8" in text and "Hari ke-10" in text and "\n\n" in text
@@ -42,12 +48,15 @@ async def test_acronym_alone_names_every_event_it_belongs_to() -> None:
 
 
 async def test_year_with_one_event_describes_it() -> None:
-    dispatcher = await ask("what happened in 2021?")
+    text = "what happened in 2021?"
+    dispatcher = await ask(text, entities=typed(text, event_year="2021"))
     assert "16 November 2021" in texts(dispatcher)[0]
 
 
 async def test_year_without_events_says_so_and_lists_what_is_known() -> None:
-    dispatcher = await ask("acara tahun 2015 apa", language="id")
+    text = "acara tahun 2015 apa"
+    words = typed(text, event_word="acara", event_year="2015")
+    dispatcher = await ask(text, language="id", entities=words)
     [message] = [m for m in dispatcher.messages if m.get("text")]
     assert message["text"].startswith("Saya tidak punya catatan acara diplomasi digital pada 2015")
     assert len(message["buttons"]) == len(content.events())
@@ -61,7 +70,8 @@ async def test_button_payload_names_the_event_by_id() -> None:
 
 
 async def test_all_events_are_listed_with_buttons() -> None:
-    dispatcher = await ask("what events are there?")
+    text = "what events are there?"
+    dispatcher = await ask(text, entities=typed(text, event_word="events"))
     [message] = [m for m in dispatcher.messages if m.get("text")]
     assert all(e["name"]["en"] in message["text"] for e in content.events())
     assert {b["payload"] for b in message["buttons"]} == {
@@ -70,16 +80,18 @@ async def test_all_events_are_listed_with_buttons() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "language"),
+    ("text", "language", "words"),
     [
-        ("acara berikutnya kapan?", "id"),
-        ("bakal ada ICDD lagi gak?", "id"),
-        ("what's the next event?", "en"),
-        ("any upcoming conferences?", "en"),
+        ("acara berikutnya kapan?", "id", {"event_next_word": "berikutnya", "event_word": "acara"}),
+        ("bakal ada ICDD lagi gak?", "id", {"event_next_word": "lagi"}),
+        ("what's the next event?", "en", {"event_next_word": "next", "event_word": "event"}),
+        ("any upcoming conferences?", "en", {"event_next_word": "upcoming"}),
     ],
 )
-async def test_what_is_next_is_recognised_by_its_wording(text: str, language: str) -> None:
-    dispatcher = await ask(text, language=language)
+async def test_what_is_next_is_recognised_by_its_wording(
+    text: str, language: str, words: dict[str, str]
+) -> None:
+    dispatcher = await ask(text, language=language, entities=typed(text, **words))
     [text_out] = texts(dispatcher)
     honest = {"id": "belum punya informasi", "en": "no information about upcoming"}[language]
     assert honest in text_out and "2021" in text_out
@@ -107,6 +119,21 @@ def test_an_announced_event_is_next() -> None:
     answer_next(dispatcher, (*content.events(), future), "en", dt.date(2030, 1, 1))
     [text] = texts(dispatcher)
     assert "ICDD 2031: 2 May 2031" in text
+
+
+async def test_a_year_or_next_word_counts_only_from_the_nlu() -> None:
+    """A hand-typed payload naming these entities is not what the user wrote."""
+    text = "what events are there?"
+    typed_payload = [entity("event_next_word", "next"), entity("event_year", "2015")]
+    dispatcher = await ask(text, entities=[*typed(text, event_word="events"), *typed_payload])
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert len(message["buttons"]) == len(content.events()) and "2015" not in message["text"]
+
+
+def test_the_first_year_named_is_read() -> None:
+    text = "events in 2019 or 2021"
+    assert year_named(typed(text, event_year="2021|2019")) == "2019"
+    assert year_named(typed(text, event_word="events")) is None
 
 
 def test_names_match_whole_words_only() -> None:

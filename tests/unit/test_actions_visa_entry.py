@@ -1,5 +1,9 @@
 """action_visa_entry: a precise visa question is answered from the visa FAQs; anything else
-leaves `visa_precise` false so the rules open the visa form."""
+leaves `visa_precise` false so the rules open the visa form.
+
+The words that make a question precise, or about events, come as entities from Rasa's NLU
+(training_data/visa_questions.yml, event_terms.yml); here they are written out by hand (`typed`).
+What the trained model extracts is tested in tests/integration/test_nlu_words.py."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from actions.answer import ENTRY_LEAD
 from actions.events import ActionEvents
 from actions.visa import ActionVisaEntry, is_precise
 from tests.unit.test_actions_answer import FakeKB, document_hit, faq_hit
-from tests.unit.test_actions_support import duta, make_tracker, texts
+from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
 VOA_SOURCE = {"title": "Imigrasi FAQ", "url": "https://molina.imigrasi.go.id/front/faq"}
 
@@ -36,31 +40,28 @@ def voa_hit() -> SimpleNamespace:
     )
 
 
-async def entry(text: str, language: str = "en") -> tuple[CollectingDispatcher, list[Any]]:
+async def entry(
+    text: str, language: str = "en", precise: str | None = None
+) -> tuple[CollectingDispatcher, list[Any]]:
+    """action_visa_entry on `text`, whose words named in `precise` ("a|b") the NLU found."""
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, "ask_visa", slots={"language": language})
+    words = typed(text, visa_precise_word=precise) if precise else []
+    tracker = make_tracker(text, "ask_visa", words, slots={"language": language})
     return dispatcher, await ActionVisaEntry().run(dispatcher, tracker, {})
 
 
-@pytest.mark.parametrize(
-    ("text", "precise"),
-    [
-        ("How much does the visa on arrival cost?", True),
-        ("e-VOA bisa diperpanjang gak?", True),
-        ("situs resmi e-visa apa ya", True),
-        ("do ASEAN citizens need a visa?", True),
-        ("I need help with a visa", False),
-        ("gimana cara ngurus visa?", False),
-        ("I'm German and want a holiday in Bali, do I need a visa?", False),
-    ],
-)
-def test_precise_questions_are_told_from_general_ones(text: str, precise: bool) -> None:
-    assert is_precise(text) is precise
+def test_a_precise_question_is_told_by_the_words_the_nlu_found() -> None:
+    text = "How much does the visa on arrival cost?"
+    assert is_precise(typed(text, visa_precise_word="how much|on arrival|cost"))
+    assert not is_precise(typed("I need help with a visa"))
+    # Another entity of the same extractor, or a hand-typed payload naming this one, is not it.
+    assert not is_precise(typed("not ASEAN", visa_nationality_other="not ASEAN"))
+    assert not is_precise([entity("visa_precise_word", "fee")])
 
 
 async def test_precise_question_is_answered_from_the_visa_faq(install: Any) -> None:
     kb = install(FakeKB([voa_hit()]))
-    dispatcher, events = await entry("how much is the e-VOA?")
+    dispatcher, events = await entry("how much is the e-VOA?", precise="how much|e-VOA")
     assert events == [SlotSet("visa_precise", True)]
     assert texts(dispatcher) == ["As of April 2024: Rp 500,000."]
     assert duta(dispatcher)["sources"][0]["date"] == "2024-04-01"
@@ -70,7 +71,7 @@ async def test_precise_question_is_answered_from_the_visa_faq(install: Any) -> N
 @pytest.mark.parametrize("kb", [FakeKB([voa_hit()], answerable=False), FakeKB([], error=True)])
 async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB) -> None:
     install(kb)
-    dispatcher, events = await entry("berapa biaya visa?", "id")
+    dispatcher, events = await entry("berapa biaya visa?", "id", precise="berapa|biaya")
     assert events == [SlotSet("visa_precise", False)]
     assert dispatcher.messages == []
 
@@ -115,9 +116,11 @@ async def test_a_leading_document_chunk_does_not_beat_the_form(install: Any) -> 
     assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
 
 
-async def events_reply(text: str) -> CollectingDispatcher:
+async def events_reply(text: str, event_word: str | None = None) -> CollectingDispatcher:
+    """action_events on `text`, whose word `event_word` ("acara") the NLU found."""
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, "ask_events", slots={"language": "id"})
+    words = typed(text, event_word=event_word) if event_word else []
+    tracker = make_tracker(text, "ask_events", words, slots={"language": "id"})
     assert await ActionEvents().run(dispatcher, tracker, {}) == []
     return dispatcher
 
@@ -130,7 +133,7 @@ async def test_events_guess_without_event_words_is_answered_from_knowledge(insta
 
 async def test_a_question_about_events_lists_them_when_no_entry_leads(install: Any) -> None:
     install(FakeKB([faq_hit()], lead=ENTRY_LEAD / 2))
-    dispatcher = await events_reply("ada acara apa aja?")
+    dispatcher = await events_reply("ada acara apa aja?", "acara")
     assert "RCDD" in texts(dispatcher)[0]
 
 
@@ -140,13 +143,13 @@ async def test_an_entry_on_an_event_the_list_lacks_beats_it_without_a_lead(insta
                              "answers": {"id": "Pekan Museum diadakan tiap Mei.",
                                          "en": "Museum Week is held every May."}})  # fmt: skip
     install(FakeKB([hit], lead=0.0))
-    dispatcher = await events_reply("acara pekan museum diadain bulan apa")
+    dispatcher = await events_reply("acara pekan museum diadain bulan apa", "acara")
     assert texts(dispatcher) == ["Pekan Museum diadakan tiap Mei."]
 
 
 async def test_an_entry_that_answers_an_events_question_beats_the_list(install: Any) -> None:
     install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
-    dispatcher = await events_reply("museum diplomasi buka jam berapa pas ada acara?")
+    dispatcher = await events_reply("museum diplomasi buka jam berapa pas ada acara?", "acara")
     assert texts(dispatcher) == ["ICDD diadakan 16 November 2021."]
 
 
