@@ -16,7 +16,8 @@ import yaml
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 
 
-def _language_of(variation: dict[str, Any]) -> str | None:
+def language_of(variation: dict[str, Any]) -> str | None:
+    """The language a response variation is for (its `language` slot condition), if any."""
     for condition in variation.get("condition") or []:
         if condition.get("type") == "slot" and condition.get("name") == "language":
             return condition.get("value")
@@ -30,7 +31,7 @@ def load_texts(domain_file: Path = DOMAIN_FILE) -> dict[str, dict[str, str]]:
         name.removeprefix("utter_"): {
             language: variation["text"]
             for variation in variations
-            if (language := _language_of(variation)) and "text" in variation
+            if (language := language_of(variation)) and "text" in variation
         }
         for name, variations in responses.items()
     }

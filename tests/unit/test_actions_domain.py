@@ -10,25 +10,18 @@ import yaml
 from rasa_sdk.executor import ActionExecutor
 
 from actions.language import LANGUAGES
-from actions.texts import TEXTS, say
+from actions.texts import TEXTS, language_of, say
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _language_of(variation: dict) -> str | None:
-    for condition in variation.get("condition") or []:
-        if condition.get("type") == "slot" and condition.get("name") == "language":
-            return condition.get("value")
-    return None
-
-
 @pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
 def test_response_has_one_variation_per_language(name: str) -> None:
     variations = DOMAIN["responses"][name]
-    assert sorted(_language_of(v) for v in variations) == sorted(LANGUAGES)
-    by_language = {_language_of(v): v for v in variations}
+    assert sorted(language_of(v) for v in variations) == sorted(LANGUAGES)
+    by_language = {language_of(v): v for v in variations}
     # Same buttons (payloads) and the same fallback flag whatever the language.
     payloads = {
         lang: [b["payload"] for b in v.get("buttons", [])] for lang, v in by_language.items()
@@ -61,7 +54,7 @@ def test_every_text_an_action_says_is_a_response_in_the_domain() -> None:
 
 def test_actions_read_the_domain_as_rasa_does() -> None:
     variations = DOMAIN["responses"]["utter_mission_heading"]
-    english = next(v["text"] for v in variations if _language_of(v) == "en")
+    english = next(v["text"] for v in variations if language_of(v) == "en")
     filled = say("mission_heading", "en", place="P", name="N", city="C")
     assert filled == english.format(place="P", name="N", city="C")
 
