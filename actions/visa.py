@@ -26,6 +26,7 @@ from actions import content
 from actions.answer import (
     ActionAnswerFromKnowledge,
     best_hit,
+    decline,
     leading_entry,
     search_in_context,
     utter_answer,
@@ -198,6 +199,13 @@ class ActionVisaEntry(Action):
                 return [SlotSet("visa_precise", False)]
             result = await search_in_context(tracker, text, language)
             hit = best_hit(result)
+            says_case = any(read_answers(message.get("entities") or []).values())
+            if result is not None and hit is None and not says_case:
+                # One visa fact no entry holds ("the fee of the second home visa"): the form
+                # would end in another visa's answer. The case the user gave (a nationality, a
+                # purpose) is the form's to answer.
+                decline(dispatcher, result, language, out_of_scope=False)
+                return [SlotSet("visa_precise", True)]
             if hit is None or not (hit.faq_id or "").startswith("visa-"):
                 return [SlotSet("visa_precise", False)]
         await utter_answer(dispatcher, tracker, result, language)

@@ -68,9 +68,29 @@ async def test_precise_question_is_answered_from_the_visa_faq(install: Any) -> N
     assert kb.calls == [("how much is the e-VOA?", 5, "en")]
 
 
-@pytest.mark.parametrize("kb", [FakeKB([voa_hit()], answerable=False), FakeKB([], error=True)])
-async def test_no_visa_faq_found_leaves_it_to_the_form(install: Any, kb: FakeKB) -> None:
-    install(kb)
+async def test_a_precise_question_no_entry_answers_is_declined(install: Any) -> None:
+    """The fee of the second home visa: the form would end in another visa's fee."""
+    install(FakeKB([voa_hit()], answerable=False))
+    text = "berapa biaya second home visa?"
+    dispatcher, events = await entry(text, "id", precise="berapa|biaya")
+    assert events == [SlotSet("visa_precise", True)]
+    assert duta(dispatcher)["fallback"] is True
+
+
+async def test_a_precise_question_that_gives_the_case_goes_to_the_form(install: Any) -> None:
+    """No entry answers "I'm German, how much is my visa?" alone, but the form, which already
+    has the nationality, does."""
+    install(FakeKB([voa_hit()], answerable=False))
+    text = "I'm German, how much is my visa?"
+    words = typed(text, visa_precise_word="how much", visa_nationality_other="German")
+    tracker = make_tracker(text, "ask_visa", words, slots={"language": "en"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionVisaEntry().run(dispatcher, tracker, {})
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+
+
+async def test_a_failed_search_leaves_it_to_the_form(install: Any) -> None:
+    install(FakeKB([], error=True))
     dispatcher, events = await entry("berapa biaya visa?", "id", precise="berapa|biaya")
     assert events == [SlotSet("visa_precise", False)]
     assert dispatcher.messages == []
