@@ -369,9 +369,15 @@ class ActionAnswerFromKnowledge(Action):
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
         if best_hit(result) is None:
             found = None if out_of_scope else await missions.resolve(message.get("text"))
-            if found is not None and missions.in_emergency(tracker):
-                # "di johor bahru katanya" after an arrest: where the trouble is, as above.
-                missions.utter_card(dispatcher, found, language)
+            if missions.in_emergency(tracker):
+                if found is not None:
+                    # "di johor bahru katanya" after an arrest: where the trouble is, as above.
+                    missions.utter_card(dispatcher, found, language)
+                else:
+                    # "kjri nya buka hari sabtu?", "nomor darurat nya yg mana": what no entry
+                    # answers in the middle of an emergency, the people who can, again.
+                    found = await missions.resolve_for(tracker)
+                    missions.utter_emergency(dispatcher, found, language)
                 return []
             decline(dispatcher, result, language, out_of_scope)
             if found is not None:

@@ -191,15 +191,22 @@ class ActionVisaEntry(Action):
         # A button, or a typed "yes" to "continue with your visa question?": no question to answer.
         if text.startswith("/") or (message.get("intent") or {}).get("name") == "affirm":
             return [SlotSet("visa_precise", False)]
+        entities = message.get("entities") or []
+        says_case = any(read_answers(entities).values())
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
-        if leading_entry(result, tracker, FORM_ENTRIES) is None:
+        own = FORM_ENTRIES
+        top = best_hit(result)
+        if top is not None and (says_case or len(text.split()) <= 2):
+            # The form answers the case the user gave ("sy WNI mau liburan ke jepang") or
+            # narrows down a bare "visa": any entry must lead to be the answer instead.
+            own = own | {top.faq_id}
+        if leading_entry(result, tracker, own) is None:
             # A precise question ("and the fee?") needs no lead over the other visa entries, and
             # may lean on the question before: the form would only ask for what it narrows down.
-            if not is_precise(message.get("entities") or []):
+            if not is_precise(entities):
                 return [SlotSet("visa_precise", False)]
             result = await search_in_context(tracker, text, language)
             hit = best_hit(result)
-            says_case = any(read_answers(message.get("entities") or []).values())
             if result is not None and hit is None and not says_case:
                 # One visa fact no entry holds ("the fee of the second home visa"): the form
                 # would end in another visa's answer. The case the user gave (a nationality, a

@@ -335,3 +335,33 @@ async def test_a_place_named_during_an_emergency_gets_its_card(
     said = texts(dispatcher)
     assert any("Embassy of the Republic of Indonesia in Lima" in t for t in said) is after_emergency
     assert any("outside what I can help with" in t for t in said) is not after_emergency
+
+
+@pytest.mark.parametrize("after_emergency", [True, False])
+async def test_a_declined_follow_up_during_an_emergency_gets_the_contacts_again(
+    install: Any, after_emergency: bool
+) -> None:
+    """ "kjri nya buka hari sabtu gk?" after a stolen passport in Frankfurt, which no entry
+    answers: the mission named before and the hotline, not an apology. Out of the blue the same
+    question is declined as before."""
+    install(FakeKB([faq_hit()], answerable=False))
+    tracker = make_tracker("kjri nya buka hari sabtu gk?", "ask_question", slots={"language": "id"})
+    earlier = [
+        {"event": "user", "text": "koper sy dicuri di frankfurt, paspor di dlm"},
+        {"event": "action", "name": "action_emergency"},
+        {
+            "event": "bot",
+            "text": "Jika nyawa terancam...",
+            "metadata": {"utter_action": "utter_emergency"},
+        },
+    ]
+    tracker.events = [*(earlier if after_emergency else []), {"event": "user"}]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert ("utter_emergency" in responses) is after_emergency, dispatcher.messages
+    said = texts(dispatcher)
+    assert any("Frankfurt" in t for t in said) is after_emergency
+    assert any(
+        m.get("custom", {}).get("duta", {}).get("fallback") for m in dispatcher.messages
+    ) is (not after_emergency)

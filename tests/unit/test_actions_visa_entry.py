@@ -130,6 +130,26 @@ async def test_an_entry_the_form_does_not_quote_beats_the_form(install: Any, hit
     assert texts(dispatcher) == [hit.answers["en"]]
 
 
+async def test_an_entry_must_lead_the_form_on_the_case_the_user_gave(install: Any) -> None:
+    """The form answers the case the user gave ("sy WNI mau liburan ke jepang"); a trip-report
+    entry close behind the visa entries is no answer to it."""
+    text = "sy WNI mau liburan ke jepang, visanya gmn"
+    words = typed(text, visa_direction_abroad="WNI", visa_purpose_tourism="liburan")
+    tracker = make_tracker(text, "ask_visa", words, slots={"language": "id"})
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD / 2))
+    dispatcher = CollectingDispatcher()
+    assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
+    install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
+    dispatcher = CollectingDispatcher()
+    assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", True)]
+
+
+async def test_a_bare_visa_goes_to_the_form_unless_an_entry_leads(install: Any) -> None:
+    install(FakeKB([voa_hit()], lead=ENTRY_LEAD / 2))
+    dispatcher, events = await entry("visa dong", "id")
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
+
+
 async def test_a_leading_document_chunk_does_not_beat_the_form(install: Any) -> None:
     install(FakeKB([document_hit("en")], lead=1.0))
     dispatcher, events = await entry("I'm German and want a holiday in Bali, do I need a visa?")
