@@ -31,6 +31,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta, messages_before
+from actions.nlu_words import found
 from actions.texts import say
 
 logger = logging.getLogger(__name__)
@@ -313,8 +314,19 @@ def utter_emergency(dispatcher: CollectingDispatcher, found: Any, language: str)
         dispatcher.utter_message(text=say("mission_where_are_you", language))
 
 
+TROUBLE_WORD = "trouble_word"
+
+
+def says_trouble(message: dict[str, Any]) -> bool:
+    """Whether the message names trouble (training_data/emergency_terms.yml, found by the NLU)."""
+    return bool(found(message.get("entities") or [], TROUBLE_WORD))
+
+
 class ActionEmergency(Action):
-    """An emergency: `utter_emergency`, the mission card first."""
+    """An emergency: `utter_emergency`, the mission card first. A message that names no trouble
+    ("has the Kecak dance been inscribed by UNESCO?": DIET takes many long questions for
+    emergencies) is a question for the knowledge layer, unless the conversation is already
+    about an emergency or a button asked for this reply."""
 
     def name(self) -> str:
         return "action_emergency"
@@ -322,6 +334,12 @@ class ActionEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        if not (text.startswith("/") or says_trouble(message) or in_emergency(tracker)):
+            from actions import answer  # answer imports this module
+
+            return await answer.ActionAnswerFromKnowledge().run(dispatcher, tracker, domain)
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         utter_emergency(dispatcher, await resolve_for(tracker), language)
         return []

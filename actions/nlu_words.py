@@ -1,8 +1,8 @@
 """The words Rasa's NLU found in the latest message with the lookup tables and regexes of
-training_data/ (visa_terms.yml, visa_questions.yml, event_terms.yml): entities that
-LookupEntityExtractor (nlu/lookup_entities.py) adds, which the actions read and the rules do not
-(`influence_conversation: false`). Only that extractor's count, not a hand-typed payload that
-names one of these entities.
+training_data/ (visa_terms.yml, visa_questions.yml, event_terms.yml, emergency_terms.yml):
+entities that LookupEntityExtractor (nlu/lookup_entities.py) adds, which the actions read and the
+rules do not (`influence_conversation: false`). Only that extractor's count, not a hand-typed
+payload that names one of these entities.
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ _ID_WORDS = frozenset(
         jawab tau tahu bikin pakai pake dapet dapat diplomasi luar digital kemlu kemenlu menlu
         wni kbri kjri apa saja ya iya tidak bahasa inggris adakah bagaimanakah
         siapakah kapankah dimanakah berapakah mengurus urus hilang baru
+        sy bs lg dr krn trs jd tp udh sm skrg bgt kmrn cuma lwt dmn brp tlg hrs msh org dlm jg
+        td bsk knp bkn dpt sblm stlh
         """
     )
 )

@@ -1,5 +1,5 @@
 """Entities from every lookup table and regex of the training data (training_data/visa_terms.yml,
-visa_questions.yml, event_terms.yml), which the actions read.
+visa_questions.yml, event_terms.yml, emergency_terms.yml), which the actions read.
 
 Rasa's RegexEntityExtractor uses a table only when some training example annotates its entity
 (`use_only_entities=True` in its `train`). An annotated example also trains DIETClassifier to tag

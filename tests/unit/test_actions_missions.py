@@ -18,7 +18,7 @@ from actions.missions import ActionEmergency, ActionMissionCard, asked_where, di
 from actions.texts import say
 from knowledge.paths import CONTENT_DIR
 from tests.unit.test_actions_answer import FakeKB, faq_hit
-from tests.unit.test_actions_support import duta, make_tracker, texts
+from tests.unit.test_actions_support import duta, make_tracker, texts, typed
 
 
 @pytest.fixture(autouse=True)
@@ -168,15 +168,17 @@ async def test_without_a_place_the_mission_the_user_came_from_is_assumed() -> No
     assert "Osaka" in texts(dispatcher)[0].split("\n")[0]
 
 
-async def emergency(text: str, language: str = "en") -> list[dict[str, Any]]:
+async def emergency(text: str, language: str = "en", trouble: str = "") -> list[dict[str, Any]]:
+    """action_emergency on `text`, in which the NLU found the words of trouble `trouble` ("a|b")."""
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, "emergency", slots={"language": language})
+    words = typed(text, trouble_word=trouble) if trouble else []
+    tracker = make_tracker(text, "emergency", words, slots={"language": language})
     assert await ActionEmergency().run(dispatcher, tracker, {}) == []
     return dispatcher.messages
 
 
 async def test_an_emergency_with_a_place_puts_its_missions_card_first() -> None:
-    messages = await emergency("paspor anak saya dicopet di Amsterdam", "id")
+    messages = await emergency("paspor anak saya dicopet di Amsterdam", "id", trouble="dicopet")
     assert messages[0]["text"].startswith("Perwakilan RI terdekat untuk Amsterdam: KBRI Den Haag")
     # Then what to do now (Rasa fills in the response in the user's language); no question.
     assert [m.get("response") for m in messages if m.get("response")] == ["utter_emergency"]
@@ -184,10 +186,35 @@ async def test_an_emergency_with_a_place_puts_its_missions_card_first() -> None:
 
 
 async def test_an_emergency_without_a_place_asks_where_after_what_to_do() -> None:
-    messages = await emergency("help, I was robbed")
+    messages = await emergency("help, I was robbed", trouble="help|robbed")
     assert messages[0].get("response") == "utter_emergency"
     assert messages[1]["text"].startswith("Which city or country are you in?")
     assert len(messages) == 2
+
+
+async def test_an_emergency_guess_without_a_word_of_trouble_is_a_question(install: Any) -> None:
+    """DIET takes many long questions for emergencies; one that names no trouble is answered or
+    declined by the knowledge layer (the decline names the hotline), not told to call the police."""
+    install(FakeKB([faq_hit()], answerable=False))
+    messages = await emergency("Has the Kecak dance been inscribed on the UNESCO heritage list?")
+    assert not [m for m in messages if m.get("response") == "utter_emergency"]
+    assert [m["custom"]["duta"]["fallback"] for m in messages if m.get("custom")] == [True]
+
+
+async def test_a_button_or_an_emergency_conversation_needs_no_word_of_trouble(
+    install: Any,
+) -> None:
+    install(FakeKB([faq_hit()], answerable=False))
+    assert (await emergency("/emergency"))[0].get("response") == "utter_emergency"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("what do I do now", "emergency", slots={"language": "en"})
+    tracker.events = [
+        {"event": "user", "text": "my brother was arrested in Penang"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_emergency"}},
+        {"event": "user"},
+    ]
+    await ActionEmergency().run(dispatcher, tracker, {})
+    assert "utter_emergency" in [m.get("response") for m in dispatcher.messages]
 
 
 async def test_a_declined_question_naming_a_place_gets_who_to_ask_there(install: Any) -> None:
@@ -250,7 +277,9 @@ def test_only_the_last_words_before_the_message_count() -> None:
 
 async def test_a_place_named_earlier_in_the_conversation_is_remembered() -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("I lost my passport, help", "emergency", slots={"language": "en"})
+    text = "I lost my passport, help"
+    words = typed(text, trouble_word="lost|help")
+    tracker = make_tracker(text, "emergency", words, slots={"language": "en"})
     tracker.events = [
         {"event": "user", "text": "hi, I'm a student in Osaka"},
         {"event": "bot", "text": "Hello!"},

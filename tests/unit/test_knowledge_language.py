@@ -79,3 +79,9 @@ def test_lingua_is_loaded_only_on_a_tie() -> None:
     assert language._lingua.cache_info().currsize == 0
     assert language.detect_language("Snooze alarms") == "en"
     assert language._lingua.cache_info().currsize == 1
+
+
+def test_chat_abbreviations_vote_indonesian() -> None:
+    """Short forms people type in chats ("sy", "bs", "udh", "tp") are Indonesian words too: a
+    message of them with two English loanwords stays Indonesian."""
+    assert detect_language("sy bs share lwt app, tp cuma bs chat") == "id"
