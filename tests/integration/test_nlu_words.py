@@ -1,8 +1,9 @@
-"""The words of a precise visa question and of a question about events as the trained model
-reads them (issue 23): each sentence goes to the session stack's real Rasa (`POST /model/parse`),
-and the actions' readers (actions/visa.py `is_precise`, actions/events.py) get the entities the
-NLU's LookupEntityExtractor (nlu/lookup_entities.py) found with the words of
-training_data/visa_questions.yml and training_data/event_terms.yml.
+"""The words of a precise visa question, of a question about events and of trouble as the trained
+model reads them (issues 23, 18): each sentence goes to the session stack's real Rasa
+(`POST /model/parse`), and the actions' readers (actions/visa.py `is_precise`, actions/events.py,
+actions/missions.py `says_trouble`) get the entities the NLU's LookupEntityExtractor
+(nlu/lookup_entities.py) found with the words of training_data/visa_questions.yml,
+event_terms.yml and emergency_terms.yml.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from actions.events import EVENT_WORD, NEXT_WORD, year_named
+from actions.missions import says_trouble
 from actions.nlu_words import found
 from actions.visa import is_precise
 
@@ -63,3 +65,24 @@ def test_the_model_reads_a_question_about_events(
     assert bool(found(entities, NEXT_WORD)) is next_, entities
     assert year_named(entities) == year, entities
     assert bool(found(entities, EVENT_WORD)) is about_events, entities
+
+
+@pytest.mark.parametrize(
+    ("text", "trouble"),
+    [
+        ("paspor sy ilang di tokyo gmn nih", True),
+        ("my wallet and passport got stolen at the station", True),
+        ("abang sy ditangkep polisi malaysia kmrn", True),
+        ("gaji sy gak dibayar 4 bulan sm majikan", True),
+        ("There was a strong earthquake and we sleep outside", True),
+        ("Has the Kecak dance been inscribed on the UNESCO heritage list?", False),
+        ("what's the theme of ICDD 2021?", False),
+    ],
+)
+def test_the_model_finds_the_words_of_trouble(
+    running_stack: RunningStack, text: str, trouble: bool
+) -> None:
+    """What action_emergency needs besides the emergency intent (training_data/
+    emergency_terms.yml)."""
+    parsed = parse(running_stack, text)
+    assert says_trouble(parsed) is trouble, parsed
