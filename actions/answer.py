@@ -24,6 +24,7 @@ from actions import knowledge_base, missions
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta, duta_meta_of
 from actions.texts import say
+from knowledge.text_tokens import bm25_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +76,23 @@ FOLLOW_UPS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def content_words(text: str) -> set[str]:
+    """The words of a text that say what it asks about (the search's own stopwords and stems)."""
+    return {token for token in bm25_tokens(text) if len(token) > 1}
+
+
 def search_query(
     user_text: str | None, intent: str | None, topic: str | None, language: str
 ) -> str | None:
-    """What to search for: the user's words, or the question a button stands for. A bare topic
-    name ("paspor", "safe travel") also means the topic's entry question."""
+    """What to search for: the user's words, or the question a button stands for. A message that
+    names the topic and nothing else ("paspor", "safe travel itu apa?", "what's Safe Travel?")
+    also means the topic's entry question: searched as typed, it ties every entry of the topic
+    ("paspor hilang" says more, and is searched as typed)."""
     user_text = (user_text or "").strip()
     topic_query = TOPIC_QUERIES.get((intent or "", topic), {}).get(language)
-    if user_text.startswith("/") or (topic_query and len(user_text.split()) <= 2):
+    if user_text.startswith("/"):
+        return topic_query
+    if topic_query and content_words(user_text) <= content_words(topic_query):
         return topic_query
     return user_text or None
 

@@ -9,6 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import (
+    TOPIC_QUERIES,
     ActionAnswerFromKnowledge,
     ActionHandoff,
     search_query,
@@ -190,6 +191,18 @@ async def test_follow_up_button_searches_its_sub_topic_without_more_buttons(inst
 def test_unknown_payload_has_no_query() -> None:
     assert search_query("/ask_question", "ask_question", None, "id") is None
     assert search_query("  apa itu RCDD ", "ask_question", None, "id") == "apa itu RCDD"
+
+
+def test_a_message_naming_only_its_topic_asks_the_topics_question() -> None:
+    what = TOPIC_QUERIES[("ask_safe_travel", None)]
+    assert search_query("safe travel itu apa?", "ask_safe_travel", None, "id") == what["id"]
+    assert search_query("what's Safe Travel?", "ask_safe_travel", None, "en") == what["en"]
+    assert search_query("paspor", "ask_passport", None, "id") == "perpanjang paspor di luar negeri"
+    # Anything more is the question: a lost passport is not a renewal, an iPhone not the app.
+    assert search_query("paspor hilang", "ask_passport", None, "id") == "paspor hilang"
+    assert search_query("safe travel ada di iphone?", "ask_safe_travel", None, "id") == (
+        "safe travel ada di iphone?"
+    )
 
 
 def test_shorten_cuts_at_a_sentence_end() -> None:
