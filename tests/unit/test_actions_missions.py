@@ -177,6 +177,15 @@ async def emergency(text: str, language: str = "en", trouble: str = "") -> list[
     return dispatcher.messages
 
 
+def emergency_events(text: str, reply: str = "If a life is in danger...") -> list[dict[str, Any]]:
+    """A user's emergency message and Duta's emergency reply, as the tracker holds them."""
+    return [
+        {"event": "user", "text": text},
+        {"event": "action", "name": "action_emergency"},
+        {"event": "bot", "text": reply, "metadata": {"utter_action": "utter_emergency"}},
+    ]
+
+
 async def test_an_emergency_with_a_place_puts_its_missions_card_first() -> None:
     messages = await emergency("paspor anak saya dicopet di Amsterdam", "id", trouble="dicopet")
     assert messages[0]["text"].startswith("Perwakilan RI terdekat untuk Amsterdam: KBRI Den Haag")
@@ -208,11 +217,7 @@ async def test_a_button_or_an_emergency_conversation_needs_no_word_of_trouble(
     assert (await emergency("/emergency"))[0].get("response") == "utter_emergency"
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("what do I do now", "emergency", slots={"language": "en"})
-    tracker.events = [
-        {"event": "user", "text": "my brother was arrested in Penang"},
-        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_emergency"}},
-        {"event": "user"},
-    ]
+    tracker.events = [*emergency_events("my brother was arrested in Penang"), {"event": "user"}]
     await ActionEmergency().run(dispatcher, tracker, {})
     assert "utter_emergency" in [m.get("response") for m in dispatcher.messages]
 
@@ -320,13 +325,7 @@ async def test_a_declined_place_during_an_emergency_is_answered_with_its_card(
     install(FakeKB([faq_hit()], answerable=False))
     tracker = make_tracker("di johor bahru katanya", "ask_question", slots={"language": "id"})
     tracker.events = [
-        {"event": "user", "text": "abang sy ditangkep polisi malaysia kmrn"},
-        {"event": "action", "name": "action_emergency"},
-        {
-            "event": "bot",
-            "text": "Jika nyawa terancam...",
-            "metadata": {"utter_action": "utter_emergency"},
-        },
+        *emergency_events("abang sy ditangkep polisi malaysia kmrn"),
         {"event": "user"},
     ]
     dispatcher = CollectingDispatcher()
@@ -347,13 +346,7 @@ async def test_a_place_named_during_an_emergency_gets_its_card(
         "Peru. Her last instagram story was from Cusco", "out_of_scope", slots={"language": "en"}
     )
     earlier = [
-        {"event": "user", "text": "my sister is missing, we lost contact 6 days ago"},
-        {"event": "action", "name": "action_emergency"},
-        {
-            "event": "bot",
-            "text": "If a life is in danger...",
-            "metadata": {"utter_action": "utter_emergency"},
-        },
+        *emergency_events("my sister is missing, we lost contact 6 days ago"),
         {"event": "bot", "text": "Which city or country is she in?"},
         {"event": "user", "text": "she was backpacking"},
         {"event": "action", "name": "action_answer_from_knowledge"},
@@ -375,15 +368,7 @@ async def test_a_declined_follow_up_during_an_emergency_gets_the_contacts_again(
     question is declined as before."""
     install(FakeKB([faq_hit()], answerable=False))
     tracker = make_tracker("kjri nya buka hari sabtu gk?", "ask_question", slots={"language": "id"})
-    earlier = [
-        {"event": "user", "text": "koper sy dicuri di frankfurt, paspor di dlm"},
-        {"event": "action", "name": "action_emergency"},
-        {
-            "event": "bot",
-            "text": "Jika nyawa terancam...",
-            "metadata": {"utter_action": "utter_emergency"},
-        },
-    ]
+    earlier = emergency_events("koper sy dicuri di frankfurt, paspor di dlm")
     tracker.events = [*(earlier if after_emergency else []), {"event": "user"}]
     dispatcher = CollectingDispatcher()
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
