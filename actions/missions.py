@@ -29,9 +29,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import nlu_words
 from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta, messages_before
-from actions.nlu_words import found
 from actions.texts import say
 
 logger = logging.getLogger(__name__)
@@ -319,7 +319,7 @@ TROUBLE_WORD = "trouble_word"
 
 def says_trouble(message: dict[str, Any]) -> bool:
     """Whether the message names trouble (training_data/emergency_terms.yml, found by the NLU)."""
-    return bool(found(message.get("entities") or [], TROUBLE_WORD))
+    return bool(nlu_words.found(message.get("entities") or [], TROUBLE_WORD))
 
 
 class ActionEmergency(Action):
