@@ -196,9 +196,11 @@ class ActionVisaEntry(Action):
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         own = FORM_ENTRIES
         top = best_hit(result)
-        if top is not None and (says_case or len(text.split()) <= 2):
-            # The form answers the case the user gave ("sy WNI mau liburan ke jepang") or
-            # narrows down a bare "visa": any entry must lead to be the answer instead.
+        tags = (getattr(top, "extra", None) or {}).get("tags", [])
+        if top is not None and ((says_case and "visa" not in tags) or len(text.split()) <= 2):
+            # The form answers the case the user gave ("sy WNI mau liburan ke jepang": not a
+            # trip-report entry, though a visa entry staff wrote for it is still the answer) and
+            # narrows down a bare "visa": such an entry must lead to be the answer instead.
             own = own | {top.faq_id}
         if leading_entry(result, tracker, own) is None:
             # A precise question ("and the fee?") needs no lead over the other visa entries, and

@@ -142,6 +142,11 @@ async def test_an_entry_must_lead_the_form_on_the_case_the_user_gave(install: An
     install(FakeKB([faq_hit()], lead=ENTRY_LEAD))
     dispatcher = CollectingDispatcher()
     assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", True)]
+    # A visa entry (one staff added for a country, say) needs no lead: nothing hides it.
+    visa_rule = SimpleNamespace(**{**vars(voa_hit()), "extra": {"tags": ["visa"]}})
+    install(FakeKB([visa_rule], lead=ENTRY_LEAD / 2))
+    dispatcher = CollectingDispatcher()
+    assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", True)]
 
 
 async def test_a_bare_visa_goes_to_the_form_unless_an_entry_leads(install: Any) -> None:
