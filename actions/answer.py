@@ -170,6 +170,11 @@ async def search_all(queries: list[str], language: str, strict: bool = False) ->
         return [None] * len(queries)
 
 
+def tags_of(hit: Any) -> list[str]:
+    """The tags of a hit's record (a FAQ entry's `tags`); [] for none or no hit."""
+    return (getattr(hit, "extra", None) or {}).get("tags", [])
+
+
 def best_hit(result: Any) -> Any | None:
     """The top hit when the knowledge layer found an answer, else None."""
     return result.hits[0] if result is not None and result.answerable and result.hits else None
@@ -342,7 +347,7 @@ async def utter_answer(
     mission the card of the mission serving the place the user named (or the channel's own)."""
     hit = result.hits[0]
     utter_hit(dispatcher, hit, language, buttons, confidence_of(result))
-    if missions.CARD_TAG in (getattr(hit, "extra", None) or {}).get("tags", []):
+    if missions.CARD_TAG in tags_of(hit):
         found = await missions.resolve_for(tracker)
         if found is not None:
             missions.utter_card(dispatcher, found, language)

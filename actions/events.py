@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content
-from actions.answer import best_hit, leading_entry, search_in_context, utter_answer
+from actions.answer import best_hit, leading_entry, search_in_context, tags_of, utter_answer
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta
 from actions.nlu_words import Entity, found
@@ -108,7 +108,7 @@ def about_listed_event(hit: Any, events: tuple[dict[str, Any], ...]) -> bool:
     name one): such an entry is the events flow's own, and beats the list only when it leads the
     next record (`leading_entry`). An entry on an event the list lacks (one staff added) is the
     answer outright, as any entry is for the visa form."""
-    tags = " ".join((getattr(hit, "extra", None) or {}).get("tags", []))
+    tags = " ".join(tags_of(hit))
     texts = [*(hit.answers or {}).values(), hit.title or "", tags]
     return any(events_named(text, events) for text in texts)
 

@@ -261,8 +261,7 @@ async def _entry_answered(
 
     result = await answer.search_in_context(tracker, text, language, lean_on_earlier=False)
     hit = answer.best_hit(result)
-    tags = (getattr(hit, "extra", None) or {}).get("tags", [])
-    own = {hit.faq_id} if hit is not None and CARD_TAG in tags else set()
+    own = {hit.faq_id} if hit is not None and CARD_TAG in answer.tags_of(hit) else set()
     if answer.leading_entry(result, tracker, own) is None:
         return False
     await answer.utter_answer(dispatcher, tracker, result, language)

@@ -29,6 +29,7 @@ from actions.answer import (
     decline,
     leading_entry,
     search_in_context,
+    tags_of,
     utter_answer,
 )
 from actions.language import DEFAULT_LANGUAGE, normalise
@@ -196,8 +197,9 @@ class ActionVisaEntry(Action):
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         own = FORM_ENTRIES
         top = best_hit(result)
-        tags = (getattr(top, "extra", None) or {}).get("tags", [])
-        if top is not None and ((says_case and "visa" not in tags) or len(text.split()) <= 2):
+        if top is not None and (
+            (says_case and "visa" not in tags_of(top)) or len(text.split()) <= 2
+        ):
             # The form answers the case the user gave ("sy WNI mau liburan ke jepang": not a
             # trip-report entry, though a visa entry staff wrote for it is still the answer) and
             # narrows down a bare "visa": such an entry must lead to be the answer instead.
