@@ -228,12 +228,38 @@ def confidence_of(result: Any) -> float:
     return float((getattr(result, "signals", None) or {}).get("confidence", 0.0))
 
 
+def earlier_topic(tracker: Tracker) -> str | None:
+    """What Duta's latest answer among the last `CONTEXT_TURNS` messages was about: the question
+    or title of the record it came from, or the event it described (`topic` in its meta). None
+    when that answer has no topic (a mission card, the emergency reply): what came before it is
+    no longer what the conversation is about."""
+    turns = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        meta = duta_meta_of(event) if kind == "bot" else {}
+        if meta.get("fallback") is False:
+            return meta.get("topic")
+        if kind == "user":
+            turns += 1
+            if turns > CONTEXT_TURNS:
+                break
+    return None
+
+
 def with_earlier_questions(tracker: Tracker, query: str) -> list[str]:
     """A short message asked together with each of the user's last answered questions ("and the
     fee?" with "what is the e-VOA?"); [] for a longer one, which is searched as it stands."""
     if len(query.split()) > FOLLOW_UP_MAX_WORDS:
         return []
     return [f"{e} {query}" for e in earlier_questions(tracker)[:CONTEXT_QUESTIONS]]
+
+
+def with_earlier_topic(tracker: Tracker, query: str) -> str | None:
+    """A short message asked together with the topic of the latest answer, or None."""
+    topic = earlier_topic(tracker)
+    if topic is None or len(query.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    return f"{topic} {query}"
 
 
 async def search_in_context(
@@ -252,12 +278,20 @@ async def search_in_context(
     candidates = clauses(query)
     if lean_on_earlier:
         candidates += with_earlier_questions(tracker, query)
-    result, *others = await search_all([query, *candidates], language, strict=strict)
+    on_topic = with_earlier_topic(tracker, query) if lean_on_earlier else None
+    queries = [query, *candidates, *([on_topic] if on_topic else [])]
+    result, *others = await search_all(queries, language, strict=strict)
+    last_resort = others.pop() if on_topic else None
     for other in others:
         if best_hit(other) is None:
             continue
         if best_hit(result) is None or confidence_of(other) > confidence_of(result):
             result = other
+    if best_hit(result) is None and best_hit(last_resort) is not None:
+        # Nothing found with the user's words, alone or with their earlier questions: the
+        # follow-up asked about what the latest answer was about ("where?" after an answer the
+        # events list gave, "umroh" after the visa form's answer).
+        result = last_resort
     return result
 
 
@@ -329,7 +363,7 @@ def utter_hit(
     the record go along for the staff console (an answer given with low confidence is queued for
     review); the channels do not show them."""
     dispatcher.utter_message(text=answer_text(hit, language), buttons=buttons or [])
-    meta = duta_meta([source_of(hit)])
+    meta = duta_meta([source_of(hit)], topic=hit.title)
     meta["duta"]["doc_id"] = hit.doc_id
     if confidence is not None:
         meta["duta"]["confidence"] = round(confidence, 4)
@@ -362,9 +396,10 @@ class ActionAnswerFromKnowledge(Action):
     ) -> list[dict[str, Any]]:
         language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
         message = tracker.latest_message or {}
+        place_words = missions.place_words(message)
         if missions.asked_where(tracker):
             # "Osaka" after "which city or country are you in?": that place's mission.
-            found = await missions.resolve(message.get("text"))
+            found = await missions.resolve(place_words)
             if found is not None:
                 missions.utter_card(dispatcher, found, language)
                 return []
@@ -372,7 +407,7 @@ class ActionAnswerFromKnowledge(Action):
         topic = next(tracker.get_latest_entity_values("topic"), None)
         query = search_query(message.get("text"), intent, topic, language)
         out_of_scope = intent == "out_of_scope"
-        if out_of_scope and (found := await missions.resolve(message.get("text"))) is not None:
+        if out_of_scope and (found := await missions.resolve(place_words)) is not None:
             if missions.emergency_share(message) >= missions.EMERGENCY_RUNNER_UP:
                 # Trouble in a named place the classifier took for small talk.
                 missions.utter_emergency(dispatcher, found, language)
@@ -383,7 +418,7 @@ class ActionAnswerFromKnowledge(Action):
                 return []
         result = await search_in_context(tracker, query, language, strict=out_of_scope)
         if best_hit(result) is None:
-            found = None if out_of_scope else await missions.resolve(message.get("text"))
+            found = None if out_of_scope else await missions.resolve(place_words)
             if missions.in_emergency(tracker):
                 if found is not None:
                     # "di johor bahru katanya" after an arrest: where the trouble is, as above.

@@ -185,7 +185,8 @@ def _describe_all(
     dispatcher: CollectingDispatcher, chosen: list[dict[str, Any]], language: str
 ) -> None:
     dispatcher.utter_message(text="\n\n".join(describe(e, language) for e in chosen))
-    dispatcher.utter_message(json_message=duta_meta([source_of(e) for e in chosen]))
+    topic = ", ".join(e["name"][language] for e in chosen)
+    dispatcher.utter_message(json_message=duta_meta([source_of(e) for e in chosen], topic=topic))
 
 
 def _list(

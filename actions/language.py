@@ -41,7 +41,7 @@ def requested_switch(
     if command:
         return command.group(1).lower()
     if intent != SWITCH_INTENT:
-        return None
+        return switch_in_front(text, entities)
     for entity in entities:
         if entity.get("entity") == "language" and normalise(entity.get("value")):
             return normalise(entity.get("value"))
@@ -51,6 +51,30 @@ def requested_switch(
         return mentioned[0]
     # "ganti bahasa" / "change language" without a target: toggle.
     return "en" if (normalise(previous) or DEFAULT_LANGUAGE) == "id" else "id"
+
+
+# The parts of a message ("jawab pakai bahasa inggris ya: gimana cara lapor diri?").
+_PART_END = re.compile(r"[,.!?;:\n]")
+
+
+def switch_in_front(text: str, entities: Iterable[Mapping[str, Any]]) -> str | None:
+    """The language a message asks for beside a question of another intent: "jawab pakai
+    bahasa inggris ya: gimana cara lapor diri di peduli wni?", "in English please: siapa yang
+    buka ICDD?". The language the NLU found must stand in a part of the message that asks
+    nothing (no "?"), beside another part: "is ICDD held in English?" asks about a language."""
+    ends = [m.start() for m in _PART_END.finditer(text)]
+    for entity in entities:
+        language = normalise(entity.get("value")) if entity.get("entity") == "language" else None
+        start = entity.get("start")
+        if language is None or not isinstance(start, int):
+            continue
+        # The part holding the entity: from the end before it to the end after it.
+        before = max((e for e in ends if e < start), default=-1)
+        after = min((e for e in ends if e >= start), default=len(text))
+        rest = (text[: before + 1] + text[after + 1 :]).strip(" ,.!?;:\n")
+        if text[after : after + 1] != "?" and len(rest.split()) >= 2:
+            return language
+    return None
 
 
 def resolve_language(

@@ -7,8 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def duta_meta(sources: list[dict[str, Any]] | None = None, fallback: bool = False) -> dict:
-    return {"duta": {"sources": list(sources or []), "fallback": fallback}}
+def duta_meta(
+    sources: list[dict[str, Any]] | None = None, fallback: bool = False, topic: str | None = None
+) -> dict:
+    """`topic`: what an answer is about (a record's question or title, an event's name), which a
+    follow-up leans on (actions/answer.py: `earlier_topic`); the channels do not show it."""
+    meta: dict[str, Any] = {"sources": list(sources or []), "fallback": fallback}
+    if topic:
+        meta["topic"] = topic
+    return {"duta": meta}
 
 
 def language_meta(language: str, chosen: bool = False) -> dict:

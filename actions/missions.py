@@ -135,11 +135,25 @@ async def resolve(
 PLACE_MEMORY_MESSAGES = 5
 
 
+def place_words(message: dict[str, Any]) -> str | None:
+    """The message's text without the languages the NLU found in it: "jawab pakai bahasa
+    inggris ya" names no place."""
+    text = message.get("text")
+    spans = [
+        (e["start"], e["end"])
+        for e in message.get("entities") or []
+        if e.get("entity") == "language" and isinstance(e.get("start"), int)
+    ]
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]} {text[end:]}" if text else text
+    return text
+
+
 async def resolve_for(tracker: Tracker) -> Any:
     """The mission for this conversation's place: named now, named in one of the user's last
     PLACE_MEMORY_MESSAGES messages, or the channel's own mission."""
     earlier = messages_before(tracker)[:PLACE_MEMORY_MESSAGES]
-    text = (tracker.latest_message or {}).get("text")
+    text = place_words(tracker.latest_message or {})
     return await resolve(text, home_mission(tracker), earlier)
 
 

@@ -258,7 +258,12 @@ def utter_visa_case(
     parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
     # One message: Rasa's REST channel splits a text at blank lines.
     dispatcher.utter_message(text="\n".join(parts))
-    dispatcher.utter_message(json_message=duta_meta([content.faq_source(e) for e in entries]))
+    # What it is about, for a follow-up ("and the fee?"): the entry of the answer proper.
+    questions = entries[-1].questions.get(language) or () if entries else ()
+    topic = questions[0] if questions else None
+    dispatcher.utter_message(
+        json_message=duta_meta([content.faq_source(e) for e in entries], topic=topic)
+    )
     kept = "|".join(value or "" for value in case)
     return [SlotSet("visa_case", kept)] + [SlotSet(slot, None) for slot in VISA_SLOTS]
 

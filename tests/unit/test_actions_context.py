@@ -14,6 +14,7 @@ from actions.answer import (
     ActionHelp,
     clauses,
     earlier_questions,
+    earlier_topic,
     search_in_context,
 )
 from tests.unit.test_actions_support import SearchesOneByOne
@@ -165,6 +166,49 @@ async def test_a_long_message_stands_on_its_own(install: Any) -> None:
     t = tracker(user("what is Safe Travel?"), bot(False), user(message))
     await search_in_context(t, message, "en")
     assert kb.queries == [message]
+
+
+def topic_bot(topic: str | None) -> list[dict[str, Any]]:
+    """An answer whose meta says what it was about (a mission card's says nothing)."""
+    meta: dict[str, Any] = {"sources": [], "fallback": False}
+    if topic is not None:
+        meta["topic"] = topic
+    return [{"event": "bot", "text": "…", "data": {}},
+            {"event": "bot", "text": None, "data": {"custom": {"duta": meta}}}]  # fmt: skip
+
+
+def test_the_topic_is_what_the_latest_answer_was_about() -> None:
+    t = tracker(user("when was ICDD?"), topic_bot("What is ICDD?"), user("hotel?"), bot(True),
+                user("where?"))  # fmt: skip
+    assert earlier_topic(t) == "What is ICDD?"  # a fallback in between changes no topic
+
+
+def test_an_answer_without_a_topic_ends_the_one_before() -> None:
+    # The mission card after the emergency reply: the Peduli WNI answer before is not the topic.
+    t = tracker(user("perlu lapor diri?"), topic_bot("Siapa yang harus lapor diri?"),
+                user("ada gempa di sana"), topic_bot(None), user("sy hrs hub siapa"))  # fmt: skip
+    assert earlier_topic(t) is None
+
+
+def test_an_old_topic_is_forgotten() -> None:
+    later = [x for _ in range(CONTEXT_TURNS) for x in (user("hmm"), *bot(True))]
+    t = tracker(user("what is ICDD?"), topic_bot("What is ICDD?"), *later, user("where?"))
+    assert earlier_topic(t) is None
+
+
+async def test_the_topic_is_the_last_resort_of_a_follow_up(install: Any) -> None:
+    kb = install(AnswersKB({"What is ICDD? where?"}))
+    t = tracker(user("when was it?"), topic_bot("What is ICDD?"), user("where?"))
+    result = await search_in_context(t, "where?", "en")
+    assert result.hits[0].doc_id == "What is ICDD? where?"
+    assert kb.queries == ["where?", "when was it? where?", "What is ICDD? where?"]
+
+
+async def test_the_users_own_words_come_before_the_topic(install: Any) -> None:
+    install(AnswersKB({"when was it? where?", "What is ICDD? where?"}))
+    t = tracker(user("when was it?"), topic_bot("What is ICDD?"), user("where?"))
+    result = await search_in_context(t, "where?", "en")
+    assert result.hits[0].doc_id == "when was it? where?"
 
 
 def answered_bot(doc_id: str) -> list[dict[str, Any]]:

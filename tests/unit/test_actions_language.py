@@ -66,6 +66,32 @@ def test_switch_words_outside_a_switch_request_do_not_switch() -> None:
     assert result == "id"
 
 
+def _language_at(text: str, word: str, value: str) -> list[dict]:
+    """The NLU's `language` entity on `word` in `text`, with its offsets."""
+    start = text.lower().index(word)
+    return [{"entity": "language", "value": value, "start": start, "end": start + len(word)}]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "value", "expected"),
+    [
+        # A part of the message asks for the language, another asks the question.
+        ("jawab pakai bahasa inggris ya: gimana cara lapor diri di peduli wni?", "inggris", "en",
+         "en"),
+        ("in English please: siapa yang buka ICDD?", "english", "en", "en"),
+        ("tolong jawab dlm bahasa indonesia: what is safe travel?", "indonesia", "id", "id"),
+        # A question about a language is no request for it.
+        ("is the ICDD conducted in English?", "english", "en", "id"),
+        ("acaranya pakai bahasa inggris gak?", "inggris", "en", "id"),
+    ],
+)  # fmt: skip
+def test_a_language_asked_for_beside_a_question_switches(
+    text: str, word: str, value: str, expected: str
+) -> None:
+    entities = _language_at(text, word, value)
+    assert resolve_language(text, "ask_question", entities, None, "id", lambda _: "id") == expected
+
+
 async def test_extract_language_reads_text_and_channel_hint() -> None:
     action = ValidateSlotMappings()
     english = make_tracker("hello there", "greet", metadata={"language": "id"})

@@ -379,3 +379,16 @@ async def test_a_declined_follow_up_during_an_emergency_gets_the_contacts_again(
     assert any(
         m.get("custom", {}).get("duta", {}).get("fallback") for m in dispatcher.messages
     ) is (not after_emergency)
+
+
+async def test_a_language_asked_for_is_no_place() -> None:
+    # "pakai bahasa inggris": the NLU's `language` entity, not the United Kingdom.
+    text = "jawab pakai bahasa inggris ya: gimana cara lapor diri?"
+    start = text.index("inggris")
+    language = {"entity": "language", "value": "en", "start": start, "end": start + 7}
+    assert "inggris" not in missions.place_words({"text": text, "entities": [language]})
+    assert missions.place_words({"text": text, "entities": []}) == text
+    assert (
+        await missions.resolve(missions.place_words({"text": text, "entities": [language]})) is None
+    )
+    assert await missions.resolve(text) is not None
