@@ -387,6 +387,19 @@ async def utter_answer(
             missions.utter_card(dispatcher, found, language)
 
 
+# A short message that names trouble is a cry for help ("tolong paspor anak sy dicopet di
+# amsterdam"); a longer one asks something specific about it ("how long does an emergency travel
+# document take?"), which the knowledge layer answers or declines, naming the hotline. Picked on
+# the dev sets (docs/benchmarks.md, "Session 14"): at 8 words, two more dev conversations pass and
+# near-domain dev declines as many; with no limit, 3 pass and 8 fewer are declined.
+CRY_MAX_WORDS = 8
+
+
+def cries_for_help(message: dict[str, Any]) -> bool:
+    text = message.get("text") or ""
+    return missions.says_trouble(message) and len(text.split()) <= CRY_MAX_WORDS
+
+
 class ActionAnswerFromKnowledge(Action):
     def name(self) -> str:
         return "action_answer_from_knowledge"
@@ -428,6 +441,12 @@ class ActionAnswerFromKnowledge(Action):
                     # answers in the middle of an emergency, the people who can, again.
                     found = await missions.resolve_for(tracker)
                     missions.utter_emergency(dispatcher, found, language)
+                return []
+            if not out_of_scope and cries_for_help(message):
+                # "paspor sy ilang di tokyo gmn nih", taken for a passport question that no entry
+                # answers: what to do now, not an apology.
+                found = found or await missions.resolve_for(tracker)
+                missions.utter_emergency(dispatcher, found, language)
                 return []
             decline(dispatcher, result, language, out_of_scope)
             if found is not None:

@@ -245,6 +245,30 @@ async def test_a_declined_question_without_a_place_gets_no_card(install: Any) ->
     assert len(texts(dispatcher)) == 1 and duta(dispatcher)["fallback"] is True
 
 
+async def test_a_short_declined_cry_for_help_gets_what_to_do_now(install: Any) -> None:
+    """The NLU took it for a passport question; no entry answers it, but it names trouble."""
+    install(FakeKB([faq_hit()], answerable=False))
+    text = "tolong paspor anak sy dicopet di amsterdam"
+    dispatcher = CollectingDispatcher()
+    words = typed(text, trouble_word="tolong|dicopet")
+    tracker = make_tracker(text, "ask_passport", words, slots={"language": "id"})
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert texts(dispatcher)[0].startswith("Perwakilan RI terdekat untuk Amsterdam")
+    assert [m.get("response") for m in dispatcher.messages if m.get("response")] == [
+        "utter_emergency"
+    ]
+
+
+async def test_a_long_question_about_trouble_is_declined_as_a_question(install: Any) -> None:
+    install(FakeKB([faq_hit()], answerable=False))
+    text = "My passport was stolen and my flight is tomorrow, how long does a travel document take?"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "ask_passport", typed(text, trouble_word="stolen"))
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_emergency"]
+    assert duta(dispatcher)["fallback"] is True
+
+
 def after_where_are_you(text: str, question_language: str = "en") -> Any:
     """A tracker whose last bot words asked where the user is, then the user's `text`."""
     tracker = make_tracker(text, "inform", slots={"language": "en"})
