@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions import knowledge_base, missions
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta, duta_meta_of
+from actions.nlu_words import is_precise
 from actions.texts import say
 from knowledge.text_tokens import bm25_tokens
 
@@ -396,8 +397,12 @@ CRY_MAX_WORDS = 8
 
 
 def cries_for_help(message: dict[str, Any]) -> bool:
+    """A short message naming trouble that asks for no one fact: "denda paspor hilang berapa?"
+    asks for a fee."""
     text = message.get("text") or ""
-    return missions.says_trouble(message) and len(text.split()) <= CRY_MAX_WORDS
+    if len(text.split()) > CRY_MAX_WORDS or is_precise(message.get("entities") or []):
+        return False
+    return missions.says_trouble(message)
 
 
 class ActionAnswerFromKnowledge(Action):

@@ -23,3 +23,14 @@ def typed(entities: Iterable[Entity]) -> list[Entity]:
 def found(entities: Iterable[Entity], name: str) -> list[Entity]:
     """The extractor's entities called `name`, the first in the text first."""
     return sorted((e for e in typed(entities) if e.get("entity") == name), key=lambda e: e["start"])
+
+
+# Words that ask for one precise fact: a fee, a length, a site, a visa type
+# (training_data/visa_questions.yml).
+PRECISE_WORD = "visa_precise_word"
+
+
+def is_precise(entities: Iterable[Entity]) -> bool:
+    """Whether the message asks for one fact (a fee, the length of stay, an extension, where to
+    apply, a visa type) rather than "which visa do I need?" or "help, I lost my passport"."""
+    return bool(found(entities, PRECISE_WORD))

@@ -34,7 +34,7 @@ from actions.answer import (
 )
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta, messages_before
-from actions.nlu_words import Entity, found, typed
+from actions.nlu_words import Entity, found, is_precise, typed
 from actions.texts import say
 
 VISA_SLOTS = ("visa_direction", "visa_purpose", "visa_nationality")
@@ -50,8 +50,6 @@ ANSWER_INTENTS = {"inform", "affirm", "deny", "ask_visa", "nlu_fallback", "corre
 # citizen someone is (actions/nlu_words.py: only that extractor's count).
 TYPED = {f"{slot}_{value}": (slot, value) for slot, values in VALUES.items() for value in values}
 CITIZEN_WORD = "visa_citizen_word"
-# Words that ask for one visa fact (training_data/visa_questions.yml).
-PRECISE_WORD = "visa_precise_word"
 
 
 def named_values(entities: Iterable[Entity]) -> dict[str, set[str]]:
@@ -169,13 +167,6 @@ class ValidateVisaForm(FormValidationAction):
         return {"visa_nationality": value if value in VALUES["visa_nationality"] else None}
 
 
-def is_precise(entities: Iterable[Entity]) -> bool:
-    """Whether the message asks for one visa fact (a fee, the length of stay, an extension, where
-    to apply, a visa type: the NLU found a word of training_data/visa_questions.yml) rather than
-    "which visa do I need?", which the form answers."""
-    return bool(found(entities, PRECISE_WORD))
-
-
 class ActionVisaEntry(Action):
     """First step of every visa question: answer a precise one from the visa FAQs, or leave
     `visa_precise` false so the rules open the form."""
@@ -193,7 +184,8 @@ class ActionVisaEntry(Action):
         if text.startswith("/") or (message.get("intent") or {}).get("name") == "affirm":
             return [SlotSet("visa_precise", False)]
         entities = message.get("entities") or []
-        says_case = any(read_answers(entities).values())
+        case = read_answers(entities)
+        says_case = any(case.values())
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         own = FORM_ENTRIES
         top = best_hit(result)
@@ -211,10 +203,15 @@ class ActionVisaEntry(Action):
                 return [SlotSet("visa_precise", False)]
             result = await search_in_context(tracker, text, language)
             hit = best_hit(result)
-            if result is not None and hit is None and not says_case:
+            if (
+                result is not None
+                and hit is None
+                and (not says_case or case["visa_purpose"] == "other")
+            ):
                 # One visa fact no entry holds ("the fee of the second home visa"): the form
                 # would end in another visa's answer. The case the user gave (a nationality, a
-                # purpose) is the form's to answer.
+                # purpose) is the form's to answer, but for a purpose other than a visit
+                # ("golden visa", "digital nomad") the form has no facts to give either.
                 decline(dispatcher, result, language, out_of_scope=False)
                 return [SlotSet("visa_precise", True)]
             if hit is None or not (hit.faq_id or "").startswith("visa-"):

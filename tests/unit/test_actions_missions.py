@@ -269,6 +269,17 @@ async def test_a_long_question_about_trouble_is_declined_as_a_question(install: 
     assert duta(dispatcher)["fallback"] is True
 
 
+async def test_a_short_question_for_one_fact_about_trouble_is_no_cry(install: Any) -> None:
+    install(FakeKB([faq_hit()], answerable=False))
+    text = "denda paspor hilang sekarang berapa ya"
+    dispatcher = CollectingDispatcher()
+    words = typed(text, trouble_word="hilang", visa_precise_word="berapa")
+    tracker = make_tracker(text, "ask_passport", words, slots={"language": "id"})
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_emergency"]
+    assert duta(dispatcher)["fallback"] is True
+
+
 def after_where_are_you(text: str, question_language: str = "en") -> Any:
     """A tracker whose last bot words asked where the user is, then the user's `text`."""
     tracker = make_tracker(text, "inform", slots={"language": "en"})

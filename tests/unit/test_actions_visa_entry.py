@@ -89,6 +89,18 @@ async def test_a_precise_question_that_gives_the_case_goes_to_the_form(install: 
     assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
 
 
+async def test_a_precise_question_about_another_purpose_is_declined(install: Any) -> None:
+    """The form has no facts for a purpose other than a visit: it would only say so."""
+    install(FakeKB([voa_hit()], answerable=False))
+    text = "golden visa indonesia itu minimal investasinya berapa ya"
+    words = typed(text, visa_precise_word="berapa", visa_purpose_other="golden visa")
+    tracker = make_tracker(text, "ask_visa", words, slots={"language": "id"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionVisaEntry().run(dispatcher, tracker, {})
+    assert events == [SlotSet("visa_precise", True)]
+    assert duta(dispatcher)["fallback"] is True
+
+
 async def test_a_failed_search_leaves_it_to_the_form(install: Any) -> None:
     install(FakeKB([], error=True))
     dispatcher, events = await entry("berapa biaya visa?", "id", precise="berapa|biaya")
