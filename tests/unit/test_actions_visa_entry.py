@@ -41,11 +41,13 @@ def voa_hit() -> SimpleNamespace:
 
 
 async def entry(
-    text: str, language: str = "en", precise: str | None = None
+    text: str, language: str = "en", precise: str | None = None, **case: str
 ) -> tuple[CollectingDispatcher, list[Any]]:
-    """action_visa_entry on `text`, whose words named in `precise` ("a|b") the NLU found."""
+    """action_visa_entry on `text`, whose words named in `precise` ("a|b") and in `case` (entity
+    name -> "a|b": visa_nationality_other="German") the NLU found."""
     dispatcher = CollectingDispatcher()
-    words = typed(text, visa_precise_word=precise) if precise else []
+    named = {**({"visa_precise_word": precise} if precise else {}), **case}
+    words = typed(text, **named) if named else []
     tracker = make_tracker(text, "ask_visa", words, slots={"language": language})
     return dispatcher, await ActionVisaEntry().run(dispatcher, tracker, {})
 
@@ -82,10 +84,7 @@ async def test_a_precise_question_that_gives_the_case_goes_to_the_form(install: 
     has the nationality, does."""
     install(FakeKB([voa_hit()], answerable=False))
     text = "I'm German, how much is my visa?"
-    words = typed(text, visa_precise_word="how much", visa_nationality_other="German")
-    tracker = make_tracker(text, "ask_visa", words, slots={"language": "en"})
-    dispatcher = CollectingDispatcher()
-    events = await ActionVisaEntry().run(dispatcher, tracker, {})
+    dispatcher, events = await entry(text, precise="how much", visa_nationality_other="German")
     assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []
 
 
@@ -93,10 +92,7 @@ async def test_a_precise_question_about_another_purpose_is_declined(install: Any
     """The form has no facts for a purpose other than a visit: it would only say so."""
     install(FakeKB([voa_hit()], answerable=False))
     text = "golden visa indonesia itu minimal investasinya berapa ya"
-    words = typed(text, visa_precise_word="berapa", visa_purpose_other="golden visa")
-    tracker = make_tracker(text, "ask_visa", words, slots={"language": "id"})
-    dispatcher = CollectingDispatcher()
-    events = await ActionVisaEntry().run(dispatcher, tracker, {})
+    dispatcher, events = await entry(text, "id", "berapa", visa_purpose_other="golden visa")
     assert events == [SlotSet("visa_precise", True)]
     assert duta(dispatcher)["fallback"] is True
 
