@@ -255,8 +255,9 @@ def utter_visa_case(
     parts = ([say(intro, language)] if intro else []) + [e.answers[language] for e in entries]
     # One message: Rasa's REST channel splits a text at blank lines.
     dispatcher.utter_message(text="\n".join(parts))
-    # What it is about, for a follow-up ("and the fee?"): the entry of the answer proper.
-    questions = entries[-1].questions.get(language) or () if entries else ()
+    # What it is about, for a follow-up ("and the fee?"): the question of the entry quoted last
+    # (the answer proper; an intro may come before it).
+    questions = (entries[-1].questions.get(language) or ()) if entries else ()
     topic = questions[0] if questions else None
     dispatcher.utter_message(
         json_message=duta_meta([content.faq_source(e) for e in entries], topic=topic)
