@@ -279,20 +279,21 @@ async def search_in_context(
     candidates = clauses(query)
     if lean_on_earlier:
         candidates += with_earlier_questions(tracker, query)
-    on_topic = with_earlier_topic(tracker, query) if lean_on_earlier else None
-    queries = [query, *candidates, *([on_topic] if on_topic else [])]
-    result, *others = await search_all(queries, language, strict=strict)
-    last_resort = others.pop() if on_topic else None
+    result, *others = await search_all([query, *candidates], language, strict=strict)
     for other in others:
         if best_hit(other) is None:
             continue
         if best_hit(result) is None or confidence_of(other) > confidence_of(result):
             result = other
-    if best_hit(result) is None and best_hit(last_resort) is not None:
+    on_topic = with_earlier_topic(tracker, query) if lean_on_earlier else None
+    if best_hit(result) is None and on_topic:
         # Nothing found with the user's words, alone or with their earlier questions: the
         # follow-up asked about what the latest answer was about ("where?" after an answer the
-        # events list gave, "umroh" after the visa form's answer).
-        result = last_resort
+        # events list gave, "umroh" after the visa form's answer). Searched only then: most
+        # follow-ups are answered without it.
+        last_resort = await search(on_topic, language, strict=strict)
+        if best_hit(last_resort) is not None:
+            result = last_resort
     return result
 
 
