@@ -337,15 +337,20 @@ def nearby_buttons(result: Any, language: str, limit: int = 3) -> list[dict]:
 
 
 def decline(
-    dispatcher: CollectingDispatcher, result: Any, language: str, out_of_scope: bool
+    dispatcher: CollectingDispatcher,
+    result: Any,
+    language: str,
+    out_of_scope: bool,
+    offer: list[dict] | None = None,
 ) -> None:
-    """The honest "I don't know" (fallback true), with the nearest entries Duta does know."""
+    """The honest "I don't know" (fallback true), with the nearest entries Duta does know and
+    the `offer`ed buttons (a flow that may still help)."""
     if out_of_scope:
         dispatcher.utter_message(
             text=say("out_of_scope", language), json_message=duta_meta(fallback=True)
         )
         return
-    buttons = nearby_buttons(result, language)
+    buttons = nearby_buttons(result, language) + (offer or [])
     text = say("no_answer", language)
     if buttons:
         # One line break, not a blank line: Rasa splits a text at blank lines, and the buttons

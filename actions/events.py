@@ -17,9 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import content
+from actions import content, held
 from actions.answer import best_hit, leading_entry, search_in_context, tags_of, utter_answer
-from actions.language import DEFAULT_LANGUAGE, normalise
+from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta
 from actions.nlu_words import Entity, found
 from actions.texts import say
@@ -208,7 +208,14 @@ def year_named(entities: Iterable[Entity]) -> str | None:
     return next((e["value"] for e in found(entities, YEAR)), None)
 
 
-def answer_events(
+def event_words(chosen: list[dict[str, Any]]) -> list[str]:
+    """All that the events' descriptions say, in both languages, with their other names."""
+    return [describe(e, language) for e in chosen for language in LANGUAGES] + [
+        name for e in chosen for name in e.get("aliases") or []
+    ]
+
+
+async def answer_events(
     dispatcher: CollectingDispatcher,
     events: tuple[dict[str, Any], ...],
     language: str,
@@ -216,9 +223,15 @@ def answer_events(
     event_id: str | None,
     year: str | None,
 ) -> None:
-    """One event by id or name; else the events of the year the text names; else all."""
+    """One event by id or name; else the events of the year the text names; else all. A
+    question about an event that its facts do not answer ("which hotel hosted ICDD?") is told
+    so before the facts (`held.asks_beyond`)."""
     named = [e for e in events if e["id"] == event_id] or events_named(text, events)
     if named:
+        if text and await held.asks_beyond(text, "ask_events", event_words(named)):
+            dispatcher.utter_message(
+                text=say("event_lacks", language), json_message=duta_meta(fallback=True)
+            )
         _describe_all(dispatcher, named, language)
         return
     if not year:
@@ -270,5 +283,5 @@ class ActionEvents(Action):
             if leading_entry(result, tracker, own) or (about_something_else and hit):
                 await utter_answer(dispatcher, tracker, result, language)
                 return []
-        answer_events(dispatcher, events, language, text, event_id, year)
+        await answer_events(dispatcher, events, language, text, event_id, year)
         return []

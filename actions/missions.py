@@ -29,7 +29,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import nlu_words
+from actions import held, nlu_words
 from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta, messages_before
 from actions.texts import say
@@ -256,12 +256,48 @@ class ActionMissionCard(Action):
                 and await _entry_answered(dispatcher, tracker, text, language)
             ):
                 return []
+            # Asked for, the card answers where the mission is and how to reach it, not who
+            # heads it or how many citizens it serves; it is still where to ask. (After the
+            # emergency reply, in this message or shortly before, the card is help.)
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            if (
+                found is not None
+                and intent == "ask_mission"
+                and not asked_where(tracker)
+                and not in_emergency(tracker)
+                and await held.asks_beyond(text, "ask_mission", *card_words(found))
+            ):
+                dispatcher.utter_message(
+                    text=say("card_lacks", language), json_message=duta_meta(fallback=True)
+                )
         found = found or await resolve_for(tracker)
         if found is None:
             dispatcher.utter_message(text=say("mission_where_are_you", language))
         else:
             utter_card(dispatcher, found, language)
         return []
+
+
+def card_words(found: Any) -> tuple[list[str], list[str]]:
+    """(what the card says, in both languages, with the place's names; the labels of the
+    contact fields it lacks) for `held.asks_beyond`."""
+    from knowledge.missions import NoMission, country_name
+
+    says = [card(found, language)[0] for language in LANGUAGES]
+    says += [country_name(found.country, language) for language in LANGUAGES]
+    if isinstance(found, NoMission):
+        return says, []
+    mission = found.mission
+    says += [*mission.name.values(), *mission.city.values()]
+    says += [country_name(mission.country, language) for language in LANGUAGES]
+    # A field's label in both languages, and its key: "email" is the word users type.
+    lacking = [
+        label
+        for key in CONTACT_LINES
+        if not mission.contacts[key].value
+        for label in (key, *(say(f"mission_{key}", language, value="") for language in LANGUAGES))
+    ]
+    return says, lacking
 
 
 async def _entry_answered(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ from knowledge.language import detect_language
 from knowledge.paths import default_index_dir
 from knowledge.retriever import HybridIndex, QueryScores, RankingParams
 from knowledge.store import IndexError_, StoredIndex, read_serving, read_version
+from knowledge.text_tokens import bm25_tokens
 
 
 class EmbedderLike(Protocol):
@@ -148,6 +150,25 @@ class KnowledgeBase:
         if vector is None:
             vector = self.embedder.embed_queries([query])[0]
         return self.index.score_units(vector, self.index.normaliser.normalise(query))
+
+    def unheld_share(
+        self, query: str, held: Iterable[str], lacking: Iterable[str] = ()
+    ) -> float | None:
+        """The share of the query's informative words (its idf mass, weighed as a record's
+        coverage is) that none of the `held` texts contains, or that a `lacking` text names: what
+        a reply made of those texts (a mission's card, an event's facts) leaves unanswered. The
+        texts are mended as queries are, so that a word and its typo or abbreviation match.
+        None for a query with no informative word."""
+        weights = self.index.bm25.query_idf(self._tokens(query))
+        total = sum(weights.values())
+        if total <= 0:
+            return None
+        known = {token for text in held for token in self._tokens(text)}
+        known -= {token for text in lacking for token in self._tokens(text)}
+        return sum(w for term, w in weights.items() if term not in known) / total
+
+    def _tokens(self, text: str) -> list[str]:
+        return bm25_tokens(self.index.normaliser.normalise(text))
 
     def search(
         self, query: str, k: int = 5, lang: str | None = None, strict: bool = False

@@ -62,8 +62,12 @@ class FakeKB(SearchesOneByOne):
         error: bool = False,
         strict_answerable: bool | None = None,
         lead: float = 0.0,
+        unheld: float | None = 0.0,
     ) -> None:
         self.hits, self.answerable, self.error = hits, answerable, error
+        # What `unheld_share` says of every text: the share of its words a flow's reply lacks.
+        self.unheld = unheld
+        self.held_asked: list[tuple[str, list[str], list[str]]] = []
         # How far the best record leads the next (the knowledge layer's signals).
         self.signals = {"confidence": 1.0, "runner_up": 1.0 - lead}
         # Whether the hits also clear the strict bar (a message the NLU judged out of scope).
@@ -81,6 +85,10 @@ class FakeKB(SearchesOneByOne):
             raise RuntimeError("index corrupted")
         answerable = self.strict_answerable if strict else self.answerable
         return SimpleNamespace(answerable=answerable, hits=self.hits, signals=self.signals)
+
+    def unheld_share(self, query: str, held: Any, lacking: Any = ()) -> float | None:
+        self.held_asked.append((query, list(held), list(lacking)))
+        return self.unheld
 
 
 async def run(tracker: Any) -> CollectingDispatcher:

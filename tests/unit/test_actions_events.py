@@ -7,12 +7,14 @@ trained model extracts is tested in tests/integration/test_nlu_words.py."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import content
 from actions.events import ActionEvents, answer_next, events_named, year_named
+from actions.texts import say
 from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
 
@@ -139,3 +141,21 @@ def test_the_first_year_named_is_read() -> None:
 def test_names_match_whole_words_only() -> None:
     assert events_named("apa itu icdd?", content.events())[0]["id"] == "icdd-2021"
     assert events_named("ricddle", content.events()) == []
+
+
+@pytest.mark.parametrize(("unheld", "told"), [(0.8, True), (0.1, False)])
+async def test_a_question_an_events_facts_do_not_answer_is_told_so(
+    install: Any, unheld: float, told: bool
+) -> None:
+    """ "Which hotel hosted the RCDD?": the facts follow an honest "I don't have that detail"."""
+    from tests.unit.test_actions_answer import FakeKB
+
+    kb = install(FakeKB([], answerable=False, unheld=unheld))
+    dispatcher = await ask("which hotel hosted the RCDD?")
+    said = texts(dispatcher)
+    assert (said[0] == say("event_lacks", "en")) is told
+    assert "10 September 2019" in said[-1]
+    fallbacks = [m["custom"]["duta"]["fallback"] for m in dispatcher.messages if m.get("custom")]
+    assert (True in fallbacks) is told
+    [(_query, held, _lacking)] = kb.held_asked
+    assert any("Jakarta Message" in text for text in held), "the event's facts are held"

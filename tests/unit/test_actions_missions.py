@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import missions
+from actions import held, missions
 from actions.answer import ActionAnswerFromKnowledge
 from actions.missions import ActionEmergency, ActionMissionCard, asked_where, directory
 from actions.texts import say
@@ -427,3 +427,62 @@ async def test_a_language_asked_for_is_no_place() -> None:
         await missions.resolve(missions.place_words({"text": text, "entities": [language]})) is None
     )
     assert await missions.resolve(text) is not None
+
+
+def fallbacks(dispatcher: CollectingDispatcher) -> list[bool]:
+    return [m["custom"]["duta"]["fallback"] for m in dispatcher.messages if m.get("custom")]
+
+
+async def ask_mission(text: str, language: str = "en") -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "ask_mission", slots={"language": language})
+    assert await ActionMissionCard().run(dispatcher, tracker, {}) == []
+    return dispatcher
+
+
+async def test_a_question_the_card_does_not_answer_gets_it_with_an_honest_no(
+    install: Any,
+) -> None:
+    """Who heads a mission is not on its card: Duta says so, and the card is where to ask."""
+    kb = install(FakeKB([], answerable=False, unheld=0.6))
+    dispatcher = await ask_mission("who is the Indonesian consul general in Osaka?")
+    lacks, card = texts(dispatcher)
+    assert lacks == say("card_lacks", "en")
+    assert card.startswith("The Indonesian mission for Osaka:")
+    assert True in fallbacks(dispatcher)
+    [(query, held, _lacking)] = kb.held_asked
+    assert query == "who is the Indonesian consul general in Osaka?"
+    assert any("Consulate General of the Republic of Indonesia in Osaka" in t for t in held)
+    assert any("KJRI Osaka" in t for t in held), "the card in both languages is held"
+
+
+async def test_a_question_the_card_answers_gets_it_alone(install: Any) -> None:
+    install(FakeKB([], answerable=False, unheld=0.2))
+    dispatcher = await ask_mission("kbri osaka alamatnya di mana", "id")
+    [card] = texts(dispatcher)
+    assert card.startswith("Perwakilan RI terdekat untuk Osaka")
+    assert fallbacks(dispatcher) == [False]
+
+
+async def test_the_fields_a_card_lacks_are_not_held(install: Any) -> None:
+    """A question for a contact the mission has none of on record asks beyond the card."""
+    kb = install(FakeKB([], answerable=False, unheld=0.0))
+    found = await missions.resolve("Taiwan")
+    lacking = {key for key in missions.CONTACT_LINES if not found.mission.contacts[key].value}
+    assert "phone" in lacking
+    await ask_mission("phone number of the Indonesian office in Taiwan")
+    [(_query, _held, lacks)] = kb.held_asked
+    assert "phone" in lacks and "Phone: " in lacks and "Telepon: " in lacks
+
+
+async def test_after_an_emergency_the_card_is_help_not_an_answer(install: Any) -> None:
+    kb = install(FakeKB([], answerable=False, unheld=0.9))
+    dispatcher = await card_for("tolong paspor saya dicuri di Osaka", "id")
+    assert len(texts(dispatcher)) == 1 and fallbacks(dispatcher) == [False]
+    assert kb.held_asked == []
+
+
+def test_the_ways_of_asking_for_a_mission_come_from_its_examples() -> None:
+    words = held.asking_words("ask_mission").split()
+    assert {"alamat", "address", "kbri", "embassy"} <= set(words)
+    assert "ramadan" not in words, "a word one example uses is its topic, not a way of asking"

@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ENTRY_LEAD
 from actions.events import ActionEvents
-from actions.visa import ActionVisaEntry, is_precise
+from actions.texts import say
+from actions.visa import VISA_FORM_MIN_CONFIDENCE, ActionVisaEntry, is_precise
 from tests.unit.test_actions_answer import FakeKB, document_hit, faq_hit
 from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
@@ -251,3 +252,34 @@ async def test_a_new_topic_after_follow_ups_opens_the_form(install: Any) -> None
         {"event": "user", "text": "visa"},
     ]
     assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
+
+
+def far_from_every_record() -> FakeKB:
+    kb = FakeKB([form_entry_hit()], answerable=False)
+    kb.signals["confidence"] = VISA_FORM_MIN_CONFIDENCE - 0.01
+    return kb
+
+
+async def test_a_visa_question_no_record_comes_close_to_is_declined(install: Any) -> None:
+    """No case given, and nothing near it: the form would end in another visa's answer."""
+    install(far_from_every_record())
+    dispatcher, events = await entry("do yacht crews need a special permit to sail here?")
+    assert events == [SlotSet("visa_precise", True)]
+    assert duta(dispatcher)["fallback"] is True
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert {"title": say("visa_helper", "en"), "payload": "/ask_visa"} in message["buttons"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("visa dong", {}),  # a bare request is the form's to narrow down
+        ("I'm German, which visa do I need?", {"visa_nationality_other": "German"}),
+    ],
+)
+async def test_a_bare_request_or_a_case_goes_to_the_form_however_far(
+    install: Any, text: str, words: dict[str, str]
+) -> None:
+    install(far_from_every_record())
+    dispatcher, events = await entry(text, **words)
+    assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []

@@ -180,3 +180,15 @@ def test_searching_several_queries_at_once_gives_each_its_own_result(kb: Knowled
         assert [h.doc_id for h in result.hits] == [h.doc_id for h in alone.hits]
         assert result.answerable == alone.answerable
         assert result.signals["confidence"] == pytest.approx(alone.signals["confidence"], abs=1e-4)
+
+
+def test_unheld_share_is_what_a_reply_leaves_unanswered(kb: KnowledgeBase) -> None:
+    card = ["KJRI Osaka. Alamat: 2-2-23 Uemachi. Telepon: +81 6 6252 9826", "Osaka, Japan"]
+    assert kb.unheld_share("alamat KJRI Osaka", card) == 0.0
+    # Chat abbreviations are spelled out on both sides, as a query's are for BM25.
+    assert kb.unheld_share("KJRI Osaka liat alamat", [*card, "lihat"]) == 0.0
+    asked_who = kb.unheld_share("siapa konsul jenderal KJRI Osaka", card)
+    assert asked_who is not None and 0.3 < asked_who < 1.0
+    # A field the reply lacks takes its words out of what is held.
+    assert kb.unheld_share("telepon KJRI Osaka", card, lacking=["Telepon:"]) > 0.0
+    assert kb.unheld_share("yang di mana ya", card) is None  # no informative word
