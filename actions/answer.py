@@ -377,6 +377,23 @@ def utter_hit(
     dispatcher.utter_message(json_message=meta)
 
 
+# The entry that holds Kemlu's hotline, and the tag of the entries that give it themselves.
+HOTLINE_ENTRY = "citizen-hotline-kemlu"
+HOTLINE_TAG = "hotline"
+
+
+def utter_hotline(dispatcher: CollectingDispatcher, language: str, topic: str | None) -> None:
+    """Kemlu's hotline, quoted from its entry with the entry's dated source. `topic`: the answer
+    it follows, which a follow-up still leans on."""
+    from actions import content  # content loads the FAQ files: only when needed
+
+    entry = content.faq(HOTLINE_ENTRY)
+    text = entry.answers.get(language) or entry.answers["en"]
+    dispatcher.utter_message(
+        text=text, json_message=duta_meta([content.faq_source(entry)], topic=topic)
+    )
+
+
 async def utter_answer(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -388,7 +405,16 @@ async def utter_answer(
     mission the card of the mission serving the place the user named (or the channel's own)."""
     hit = result.hits[0]
     utter_hit(dispatcher, hit, language, buttons, confidence_of(result))
-    if missions.CARD_TAG in tags_of(hit):
+    tags = tags_of(hit)
+    if (
+        missions.CARD_TAG in tags
+        and HOTLINE_TAG not in tags
+        and missions.says_trouble(tracker.latest_message or {})
+    ):
+        # Trouble named ("paspor saya dicuri"): the entry says what to do; who to call now,
+        # day or night, comes with it (issue 18: an emergency's first reply has the hotline).
+        utter_hotline(dispatcher, language, topic=hit.title)
+    if missions.CARD_TAG in tags:
         found = await missions.resolve_for(tracker)
         if found is not None:
             missions.utter_card(dispatcher, found, language)

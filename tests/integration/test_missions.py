@@ -79,3 +79,14 @@ def test_a_question_the_card_does_not_answer_is_declined_with_the_card(
     assert reply.status == 200 and reply.body["fallback"] is True, reply.body
     assert mission.name[reply.body["language"]] in reply.text
     assert mission.contacts["website"].value in reply.text
+
+
+@pytest.mark.parametrize("message", ["I lost my passport", "paspor sy dicuri"])
+def test_a_lost_passport_gets_what_to_do_and_the_hotline_at_once(
+    running_stack: RunningStack, message: str
+) -> None:
+    reply = running_stack.chat(f"mission-{uuid.uuid4().hex[:8]}", message)
+    assert reply.status == 200 and reply.body["fallback"] is False, reply.body
+    assert "Safe Travel" in reply.text and HOTLINE in reply.text
+    dated = [s for m in reply.body["messages"] for s in m["sources"] if s.get("date")]
+    assert any(s["date"].startswith("2020-02") for s in dated), "the hotline's date is shown"

@@ -486,3 +486,30 @@ def test_the_ways_of_asking_for_a_mission_come_from_its_examples() -> None:
     words = held.asking_words("ask_mission").split()
     assert {"alamat", "address", "kbri", "embassy"} <= set(words)
     assert "ramadan" not in words, "a word one example uses is its topic, not a way of asking"
+
+
+@pytest.mark.parametrize(
+    ("tags", "trouble", "hotline"),
+    [
+        (["passport", "mission-contact"], "hilang", True),  # "paspor saya hilang": who to call
+        (["passport", "mission-contact"], None, False),  # a question, no trouble named
+        (["hotline", "mission-contact"], "hilang", False),  # the entry gives the hotline itself
+    ],
+)
+async def test_trouble_answered_by_an_entry_comes_with_the_hotline(
+    install: Any, tags: list[str], trouble: str | None, hotline: bool
+) -> None:
+    hit = faq_hit()
+    hit.extra = {"tags": tags}
+    install(FakeKB([hit]))
+    text = "paspor saya hilang, gimana"
+    words = typed(text, trouble_word=trouble) if trouble else []
+    tracker = make_tracker(text, "ask_passport", words, slots={"language": "id"})
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert said[0] == "ICDD diadakan 16 November 2021."
+    assert any("+62 812 9007 0027" in text for text in said) is hotline
+    if hotline:
+        sources = [m["custom"]["duta"]["sources"] for m in dispatcher.messages if m.get("custom")]
+        assert sources[-1][0]["date"], "the hotline carries its source's date"
