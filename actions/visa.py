@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,11 +23,10 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import content
+from actions import content, held
 from actions.answer import (
     ActionAnswerFromKnowledge,
     best_hit,
-    confidence_of,
     decline,
     leading_entry,
     search_in_context,
@@ -36,7 +36,7 @@ from actions.answer import (
 from actions.language import DEFAULT_LANGUAGE, normalise
 from actions.meta import duta_meta, messages_before
 from actions.nlu_words import Entity, found, is_precise, typed
-from actions.texts import say
+from actions.texts import TEXTS, say
 
 VISA_SLOTS = ("visa_direction", "visa_purpose", "visa_nationality")
 VALUES = {
@@ -201,7 +201,7 @@ class ActionVisaEntry(Action):
             # A precise question ("and the fee?") needs no lead over the other visa entries, and
             # may lean on the question before: the form would only ask for what it narrows down.
             if not is_precise(entities):
-                if not says_case and asks_another_visa(text, result):
+                if not says_case and await asks_another_visa(text):
                     decline(
                         dispatcher,
                         result,
@@ -230,20 +230,27 @@ class ActionVisaEntry(Action):
         return [SlotSet("visa_precise", True)]
 
 
-# A visa question that names no case (direction, purpose, nationality) and that no record comes
-# this close to ("do yacht crews need a permit?", "how many tourists came on an e-VOA?") asks
-# about a visa or a rule the content does not hold: the form would end in another visa's
-# answer. Picked on the dev sets (docs/benchmarks.md, "Session 15").
-VISA_FORM_MIN_CONFIDENCE = 0.93
 # "visa", "visa dong", "need a visa": a bare request is the form's to narrow down.
 VISA_BARE_WORDS = 3
 
 
-def asks_another_visa(text: str, result: Any) -> bool:
-    """Whether a visa question without a case is about something the form cannot answer."""
-    if result is None or len(text.split()) <= VISA_BARE_WORDS:
+async def asks_another_visa(text: str) -> bool:
+    """Whether a visa question that gives no case (direction, purpose, nationality) asks about
+    something the form's answers do not hold ("do yacht crews need a permit?", "how many
+    tourists came on an e-VOA?"): the form would end in another visa's answer."""
+    if len(text.split()) <= VISA_BARE_WORDS:
         return False
-    return confidence_of(result) < VISA_FORM_MIN_CONFIDENCE
+    return await held.asks_beyond(text, "ask_visa", form_words())
+
+
+@cache
+def form_words() -> tuple[str, ...]:
+    """All that the visa form says and quotes, in both languages."""
+    said = [
+        text for key, texts in TEXTS.items() if key.startswith("visa_") for text in texts.values()
+    ]
+    quoted = [answer for faq_id in FORM_ENTRIES for answer in content.faq(faq_id).answers.values()]
+    return tuple(said + quoted)
 
 
 def answer_plan(

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-TOKENIZER_VERSION = "id-tala-2"
+TOKENIZER_VERSION = "id-tala-3"
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
@@ -32,11 +32,13 @@ STOPWORDS_ID = frozenset(
         para pun saat saja sama sambil sangat sebagai sebelum secara sedang seperti serta
         setelah siapa sih sudah supaya tak tapi telah tentang terhadap tersebut tidak untuk
         yaitu yakni yang aja gimana dimana apanya ya yg udah sebuah seorang si sang tsb dgn utk
-        dr pd itulah inilah bagaimanakah
+        dr pd itulah inilah bagaimanakah apaan tuh nih deh lho loh kah yuk
         """
     )
 )
 
+# The last line: what is left of contractions ("I'd", "it's", "don't", "we'll") once the
+# apostrophe splits them.
 STOPWORDS_EN = frozenset(
     _words(
         """
@@ -47,6 +49,7 @@ STOPWORDS_EN = frozenset(
         such than that the their theirs them then there these they this those through to too
         under until up very was we were what when where which while who whom why will with would
         you your yours please tell know
+        s t d m ll re ve
         """
     )
 )

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import ENTRY_LEAD
 from actions.events import ActionEvents
 from actions.texts import say
-from actions.visa import VISA_FORM_MIN_CONFIDENCE, ActionVisaEntry, is_precise
+from actions.visa import ActionVisaEntry, is_precise
 from tests.unit.test_actions_answer import FakeKB, document_hit, faq_hit
 from tests.unit.test_actions_support import duta, entity, make_tracker, texts, typed
 
@@ -254,16 +254,17 @@ async def test_a_new_topic_after_follow_ups_opens_the_form(install: Any) -> None
     assert await ActionVisaEntry().run(dispatcher, tracker, {}) == [SlotSet("visa_precise", False)]
 
 
-def far_from_every_record() -> FakeKB:
-    kb = FakeKB([form_entry_hit()], answerable=False)
-    kb.signals["confidence"] = VISA_FORM_MIN_CONFIDENCE - 0.01
-    return kb
+def beyond_the_form() -> FakeKB:
+    """No entry answers, and most of the message's words are in none of the form's answers."""
+    return FakeKB([form_entry_hit()], answerable=False, unheld=0.9)
 
 
-async def test_a_visa_question_no_record_comes_close_to_is_declined(install: Any) -> None:
-    """No case given, and nothing near it: the form would end in another visa's answer."""
-    install(far_from_every_record())
+async def test_a_visa_question_the_form_cannot_answer_is_declined(install: Any) -> None:
+    """No case given, and words the form's answers lack: it would end in another visa's answer."""
+    kb = install(beyond_the_form())
     dispatcher, events = await entry("do yacht crews need a special permit to sail here?")
+    [(_query, held, _lacking)] = kb.held_asked
+    assert any("evisa.imigrasi.go.id" in text for text in held), "the form's answers are held"
     assert events == [SlotSet("visa_precise", True)]
     assert duta(dispatcher)["fallback"] is True
     [message] = [m for m in dispatcher.messages if m.get("text")]
@@ -277,9 +278,9 @@ async def test_a_visa_question_no_record_comes_close_to_is_declined(install: Any
         ("I'm German, which visa do I need?", {"visa_nationality_other": "German"}),
     ],
 )
-async def test_a_bare_request_or_a_case_goes_to_the_form_however_far(
+async def test_a_bare_request_or_a_case_goes_to_the_form_whatever_it_asks(
     install: Any, text: str, words: dict[str, str]
 ) -> None:
-    install(far_from_every_record())
+    install(beyond_the_form())
     dispatcher, events = await entry(text, **words)
     assert events == [SlotSet("visa_precise", False)] and dispatcher.messages == []

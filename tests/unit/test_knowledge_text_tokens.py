@@ -29,3 +29,8 @@ def test_no_affix_comes_off_when_one_syllable_would_be_left(word: str) -> None:
 
 def test_stopwords_go_and_particles_on_question_words_with_them() -> None:
     assert bm25_tokens("Apakah bisa mengadu ke KBRI?") == ["adu", "kbri"]
+
+
+def test_what_is_left_of_contractions_and_chat_particles_carries_no_meaning() -> None:
+    assert bm25_tokens("I'd like a visa, it's urgent") == ["like", "visa", "urgent"]
+    assert bm25_tokens("rcdd tuh apaan sih") == ["rcdd"]
