@@ -20,10 +20,11 @@ from .conftest import RunningStack
 pytestmark = pytest.mark.integration
 
 # Below today's result by a margin for a model trained from scratch, which varies by a few
-# conversations; a real regression falls through it. Today (2026-12-07, session 14): about
-# 98/127 = 0.77 whole, 251/296 = 0.85 of turns (docs/benchmarks.md, "Session 14").
-DEV_WHOLE_FLOOR = 0.72
-DEV_TURNS_FLOOR = 0.80
+# conversations; a real regression falls through it. Today (2026-12-07, session 15, dev grown to
+# 243 conversations with the old held-out split): 169/243 = 0.70 whole, 454/562 = 0.81 of turns
+# (docs/benchmarks.md, "Session 15").
+DEV_WHOLE_FLOOR = 0.66
+DEV_TURNS_FLOOR = 0.78
 # The per-sender limit (20 a minute, on in the session stack) must never cut a conversation short.
 SENDER_LIMIT_PER_MIN = 20
 
