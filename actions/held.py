@@ -33,8 +33,8 @@ logger = logging.getLogger(__name__)
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "training_data"
 
 # Set from the near-domain dev questions a card answered (their shares ran from 0.24 to 0.85, most
-# above 0.35) and checked on the dev conversations, none of whose card turns it turns into an
-# apology; not swept (docs/benchmarks.md, "Session 15").
+# above 0.35) and checked on the 127 dev conversations of the time, none of which lost a turn at
+# this value; not swept (docs/benchmarks.md, "Session 15").
 UNHELD_MAX = 0.35
 
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
