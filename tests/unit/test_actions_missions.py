@@ -269,6 +269,19 @@ async def test_a_long_question_about_trouble_is_declined_as_a_question(install: 
     assert duta(dispatcher)["fallback"] is True
 
 
+async def test_a_long_story_of_trouble_that_names_the_place_is_a_cry_for_help(
+    install: Any,
+) -> None:
+    install(FakeKB([faq_hit()], answerable=False))
+    text = "I lost my Indonesian passport somewhere in Reykjavik and my flight is tomorrow"
+    dispatcher = CollectingDispatcher()
+    words = typed(text, trouble_word="lost")
+    tracker = make_tracker(text, "ask_passport", words, slots={"language": "en"})
+    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
+    assert [m for m in dispatcher.messages if m.get("response") == "utter_emergency"]
+    assert texts(dispatcher)[0].startswith("There is no Indonesian mission in Reykjavik")
+
+
 async def test_a_short_question_for_one_fact_about_trouble_is_no_cry(install: Any) -> None:
     install(FakeKB([faq_hit()], answerable=False))
     text = "denda paspor hilang sekarang berapa ya"
