@@ -245,15 +245,30 @@ async def test_a_declined_question_without_a_place_gets_no_card(install: Any) ->
     assert len(texts(dispatcher)) == 1 and duta(dispatcher)["fallback"] is True
 
 
-async def test_a_short_declined_cry_for_help_gets_what_to_do_now(install: Any) -> None:
+@pytest.mark.parametrize(
+    ("text", "trouble", "language", "card"),
+    [
+        # Short: a cry for help wherever it happened.
+        ("tolong paspor anak sy dicopet di amsterdam", "tolong|dicopet", "id", "Perwakilan RI"),
+        # Long, and naming where: someone in trouble there, telling what happened.
+        (
+            "I lost my Indonesian passport somewhere in Reykjavik and my flight is tomorrow",
+            "lost",
+            "en",
+            "There is no Indonesian mission in Reykjavik",
+        ),
+    ],
+)
+async def test_a_declined_cry_for_help_gets_what_to_do_now(
+    install: Any, text: str, trouble: str, language: str, card: str
+) -> None:
     """The NLU took it for a passport question; no entry answers it, but it names trouble."""
     install(FakeKB([faq_hit()], answerable=False))
-    text = "tolong paspor anak sy dicopet di amsterdam"
     dispatcher = CollectingDispatcher()
-    words = typed(text, trouble_word="tolong|dicopet")
-    tracker = make_tracker(text, "ask_passport", words, slots={"language": "id"})
+    words = typed(text, trouble_word=trouble)
+    tracker = make_tracker(text, "ask_passport", words, slots={"language": language})
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
-    assert texts(dispatcher)[0].startswith("Perwakilan RI terdekat untuk Amsterdam")
+    assert texts(dispatcher)[0].startswith(card)
     assert [m.get("response") for m in dispatcher.messages if m.get("response")] == [
         "utter_emergency"
     ]
@@ -267,19 +282,6 @@ async def test_a_long_question_about_trouble_is_declined_as_a_question(install: 
     await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_emergency"]
     assert duta(dispatcher)["fallback"] is True
-
-
-async def test_a_long_story_of_trouble_that_names_the_place_is_a_cry_for_help(
-    install: Any,
-) -> None:
-    install(FakeKB([faq_hit()], answerable=False))
-    text = "I lost my Indonesian passport somewhere in Reykjavik and my flight is tomorrow"
-    dispatcher = CollectingDispatcher()
-    words = typed(text, trouble_word="lost")
-    tracker = make_tracker(text, "ask_passport", words, slots={"language": "en"})
-    await ActionAnswerFromKnowledge().run(dispatcher, tracker, {})
-    assert [m for m in dispatcher.messages if m.get("response") == "utter_emergency"]
-    assert texts(dispatcher)[0].startswith("There is no Indonesian mission in Reykjavik")
 
 
 async def test_a_short_question_for_one_fact_about_trouble_is_no_cry(install: Any) -> None:
