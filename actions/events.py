@@ -18,7 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import content, held
-from actions.answer import best_hit, leading_entry, search_in_context, tags_of, utter_answer
+from actions.answer import (
+    best_hit,
+    leading_entry,
+    search,
+    search_in_context,
+    tags_of,
+    utter_answer,
+)
 from actions.language import DEFAULT_LANGUAGE, LANGUAGES, normalise
 from actions.meta import duta_meta
 from actions.nlu_words import Entity, found
@@ -215,6 +222,15 @@ def event_words(chosen: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+async def asks_beyond_facts(text: str, language: str, named: list[dict[str, Any]]) -> bool:
+    """Whether a question about these events asks for what their facts do not hold. The events
+    are records of the knowledge layer too: when it answers the question, the facts hold the
+    answer ("how many countries sent representatives to ICDD?"), whatever words it is asked in."""
+    if not await held.asks_beyond(text, "ask_events", event_words(named)):
+        return False
+    return best_hit(await search(text, language)) is None
+
+
 async def answer_events(
     dispatcher: CollectingDispatcher,
     events: tuple[dict[str, Any], ...],
@@ -228,7 +244,7 @@ async def answer_events(
     so before the facts (`held.asks_beyond`)."""
     named = [e for e in events if e["id"] == event_id] or events_named(text, events)
     if named:
-        if text and await held.asks_beyond(text, "ask_events", event_words(named)):
+        if text and await asks_beyond_facts(text, language, named):
             dispatcher.utter_message(
                 text=say("event_lacks", language), json_message=duta_meta(fallback=True)
             )

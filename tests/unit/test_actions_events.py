@@ -143,14 +143,23 @@ def test_names_match_whole_words_only() -> None:
     assert events_named("ricddle", content.events()) == []
 
 
-@pytest.mark.parametrize(("unheld", "told"), [(0.8, True), (0.1, False)])
+@pytest.mark.parametrize(
+    ("unheld", "answerable", "told"),
+    [
+        (0.8, False, True),
+        (0.1, False, False),
+        # Words the facts lack, but the knowledge layer answers it (the events are its records
+        # too): "how many countries sent representatives?" and the facts say "19 countries".
+        (0.8, True, False),
+    ],
+)
 async def test_a_question_an_events_facts_do_not_answer_is_told_so(
-    install: Any, unheld: float, told: bool
+    install: Any, unheld: float, answerable: bool, told: bool
 ) -> None:
     """ "Which hotel hosted the RCDD?": the facts follow an honest "I don't have that detail"."""
-    from tests.unit.test_actions_answer import FakeKB
+    from tests.unit.test_actions_answer import FakeKB, faq_hit
 
-    kb = install(FakeKB([], answerable=False, unheld=unheld))
+    kb = install(FakeKB([faq_hit()], answerable=answerable, unheld=unheld))
     dispatcher = await ask("which hotel hosted the RCDD?")
     said = texts(dispatcher)
     assert (said[0] == say("event_lacks", "en")) is told
