@@ -41,7 +41,7 @@ _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 _WORD = re.compile(r"\w+")
 
 
-def _plain(example: str) -> str:
+def plain_example(example: str) -> str:
     """An NLU example without its entity markup: "[Osaka](place)" -> "Osaka"."""
     return _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", example)
 
@@ -58,7 +58,7 @@ def asking_words(intent: str) -> str:
             for line in str(block.get("examples") or "").splitlines():
                 line = line.strip()
                 if line.startswith("- "):
-                    counts.update(set(_WORD.findall(_plain(line[2:]).lower())))
+                    counts.update(set(_WORD.findall(plain_example(line[2:]).lower())))
     return " ".join(sorted(word for word, n in counts.items() if n >= 2))
 
 

@@ -19,13 +19,13 @@ The pick maximises kept minus taken (Youden's J). Dev data only.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from actions.held import plain_example
 from bench.common import PROJECT_ROOT, machine
 from knowledge.build.evaluation import default_questions_path, load_questions
 from knowledge.search import KnowledgeBase, SearchResult
@@ -33,7 +33,6 @@ from knowledge.search import KnowledgeBase, SearchResult
 NLU = PROJECT_ROOT / "training_data" / "nlu.yml"
 FLOW_INTENTS = ("ask_visa", "ask_events", "human_handoff")
 LEADS = np.round(np.arange(0.0, 0.101, 0.01), 3)
-_ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 
 
 def flow_examples(path: Path = NLU) -> list[str]:
@@ -42,7 +41,7 @@ def flow_examples(path: Path = NLU) -> list[str]:
     for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
         if item.get("intent") in FLOW_INTENTS:
             for line in item["examples"].splitlines():
-                text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))
+                text = plain_example(line.strip().removeprefix("- "))
                 if text:
                     examples.append(text)
     return examples
