@@ -57,6 +57,8 @@ class Hit:
         if self.kind == "faq":
             out["faq_id"] = self.faq_id
             out["answers"] = self.answers
+        if self.extra.get("same_text"):
+            out["same_text"] = self.extra["same_text"]
         return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from knowledge.build.chunking import ChunkParams
 from knowledge.build.loaders import load_documents, resolve_translations
 from knowledge.build.units import document_units, event_units, faq_units
 from knowledge.faq import faq_warnings, load_events, load_faq
-from knowledge.records import KnowledgeInputError, Unit
+from knowledge.records import Document, KnowledgeInputError, Unit
 from knowledge.retriever import RankingParams
 from knowledge.search import EmbedderLike
 from knowledge.store import (
@@ -60,6 +61,36 @@ def is_knowledge_layout(source: Path) -> bool:
     return (source / "documents").is_dir() or (source / "faq").is_dir()
 
 
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def text_identity(text: str) -> str:
+    """What stays of a text without case, spacing and punctuation: two copies of one article
+    ("1514-1530" / "1514 - 1530", a stray "</>") have the same."""
+    return _NOT_TEXT.sub("", text.casefold())
+
+
+def merge_same_text(docs: list[Document]) -> tuple[list[Document], dict[str, tuple[str, ...]]]:
+    """The documents with each text once (the first of its copies, in load order), and for each
+    kept document the ids of its copies. Copies would fill the top hits with one passage and
+    leave the choice between them to chance; the kept one answers for all (`same_text` in its
+    hits). Translations and the documents they translate are never merged away."""
+    translated = {doc.translation_of for doc in docs}
+    kept: dict[tuple[str | None, str], str] = {}
+    twins: dict[str, list[str]] = {}
+    unique: list[Document] = []
+    for doc in docs:
+        key = (doc.language, text_identity(doc.text))
+        mergeable = doc.translation_of is None and doc.doc_id not in translated
+        if mergeable and key[1] and key in kept:
+            twins.setdefault(kept[key], []).append(doc.doc_id)
+            continue
+        if doc.translation_of is None:
+            kept.setdefault(key, doc.doc_id)
+        unique.append(doc)
+    return unique, {doc_id: tuple(ids) for doc_id, ids in twins.items()}
+
+
 def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list[Unit], list[str]]:
     """All units of a source folder, or KnowledgeInputError naming the bad file and entry."""
     params = params or ChunkParams()
@@ -87,9 +118,17 @@ def collect_units(source: Path, params: ChunkParams | None = None) -> tuple[list
             units.extend(event_units(event, params))
     else:
         docs = load_documents(source)
+    docs, same_text = merge_same_text(docs)
+    warnings.extend(
+        f"document '{twin}' has the same text as '{kept}': indexed once, as '{kept}'"
+        for kept, twins in same_text.items()
+        for twin in twins
+    )
     translated = resolve_translations(docs)
     for doc in docs:
-        units.extend(document_units(doc, params, translated.get(doc.doc_id)))
+        units.extend(
+            document_units(doc, params, translated.get(doc.doc_id), same_text.get(doc.doc_id, ()))
+        )
     if not units:
         raise KnowledgeInputError(
             f"{source}: no .txt, .md or .jsonl documents (or FAQ entries) found"

@@ -33,17 +33,21 @@ _EVENT_LABELS = {
 
 
 def document_units(
-    doc: Document, params: ChunkParams, original: Document | None = None
+    doc: Document,
+    params: ChunkParams,
+    original: Document | None = None,
+    same_text: tuple[str, ...] = (),
 ) -> list[Unit]:
     """Chunks and question variants of a document. A translation's units belong to its original
     (same doc_id and source, so either language's passage finds the one document) and say what
-    they came from."""
+    they came from. `same_text`: the ids of the copies of this document that were not indexed."""
     if original is not None:
         doc_id, source = original.doc_id, original.source.as_dict()
         extra: dict[str, Any] = {"translated_from": original.language}
         title = doc.title or doc.source.title  # shown as the hit's title (knowledge/search.py)
     else:
-        doc_id, source, extra = doc.doc_id, doc.source.as_dict(), {}
+        doc_id, source = doc.doc_id, doc.source.as_dict()
+        extra = {"same_text": list(same_text)} if same_text else {}
         # Extra titles (an English title of an Indonesian page) ride along in the title so
         # that both BM25 and the embedding see them with every chunk.
         title = " | ".join(t for t in (doc.title, *doc.extra_titles) if t)

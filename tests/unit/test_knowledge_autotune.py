@@ -94,12 +94,29 @@ def test_candidates_put_the_base_first_and_cover_the_grid() -> None:
     assert {(p.k1, p.b) for p in grid} == {(base.k1, base.b)}  # BM25 is built once
 
 
+def _ranks(*values: float) -> np.ndarray:
+    return np.array(values, dtype=float)
+
+
 def test_choose_best_then_larger_dense_weight_then_first() -> None:
     a, b, c = (RankingParams(dense_weight=w) for w in (0.5, 0.2, 0.65))
-    assert choose([(a, 0.8), (b, 0.9), (c, 0.85)]) == (b, 0.9)
-    assert choose([(a, 0.9), (b, 0.9), (c, 0.9)]) == (c, 0.9)  # tie: the dense side's weight
+    clear = [(a, _ranks(0.5, 0.5, 0.5, 0.5)), (b, _ranks(1, 1, 1, 1)), (c, _ranks(1, 1, 0, 0))]
+    assert choose(clear) == (b, 1.0)
+    tie = _ranks(1, 0.5, 1, 1)
+    assert choose([(a, tie), (b, tie), (c, tie)]) == (c, 0.875)  # tie: the dense side's weight
     same = RankingParams(dense_weight=0.5, dense_pool=100)
-    assert choose([(a, 0.9), (same, 0.9)]) == (a, 0.9)  # full tie: the first (the defaults)
+    assert choose([(a, tie), (same, tie)]) == (a, 0.875)  # full tie: the first (the defaults)
+
+
+def test_choose_counts_a_difference_within_its_noise_as_a_tie() -> None:
+    lexical, dense = RankingParams(dense_weight=0.2), RankingParams(dense_weight=0.5)
+    best = np.ones(300)
+    one_query_worse = best.copy()
+    one_query_worse[7] = 0.5  # one pseudo-question second instead of first: noise
+    assert choose([(lexical, best), (dense, one_query_worse)])[0] == dense
+    many_worse = best.copy()
+    many_worse[:30] = 0.5  # 30 of 300 worse: the lexical side is better
+    assert choose([(lexical, best), (dense, many_worse)])[0] == lexical
 
 
 def test_too_small_a_corpus_keeps_the_defaults(tmp_path: Path) -> None:
@@ -110,18 +127,19 @@ def test_too_small_a_corpus_keeps_the_defaults(tmp_path: Path) -> None:
 
 
 def test_a_useless_dense_side_is_tuned_down(tmp_path: Path) -> None:
-    units, _ = collect_units(_corpus(tmp_path / "docs"))
+    # 100 passages: enough pseudo-questions that the noise costs the defaults more than one.
+    units, _ = collect_units(_corpus(tmp_path / "docs", documents=100))
     embedder = NoiseEmbedder()
     vectors = embedder.embed_passages([u.embed_text() for u in units])
     report = tune_ranking(units, vectors, embedder)
-    assert report.reason == "tuned" and report.queries == 60
+    assert report.reason == "tuned" and report.queries == 100
     assert report.params.dense_weight < RankingParams().dense_weight
     assert report.mrr > report.default_mrr  # the defaults trust the noise at 0.65
-    assert report.mrr == max(s["mrr"] for s in report.scores) > 0.9
+    assert report.mrr > 0.9
 
 
 def test_build_tunes_a_document_folder_and_stores_it(tmp_path: Path) -> None:
-    source = _corpus(tmp_path / "docs")
+    source = _corpus(tmp_path / "docs", documents=100)
     report = build_index(source, tmp_path / "index", NoiseEmbedder())
     manifest = json.loads((current_version(tmp_path / "index") / "manifest.json").read_text())
     settings = manifest["settings"]

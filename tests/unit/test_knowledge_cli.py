@@ -48,6 +48,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "url": "https://evisa.imigrasi.go.id",
         },
         {"id": "peduli", "title": "Peduli WNI", "text": "Peduli WNI adalah portal lapor diri WNI."},
+        # The same text published twice (spacing and punctuation differ): indexed once.
+        {"id": "peduli-copy", "text": "Peduli WNI adalah portal lapor-diri WNI !"},
     ]
     (source / "records.jsonl").write_text(
         "\n".join(json.dumps(r) for r in records), encoding="utf-8"
@@ -106,6 +108,9 @@ def test_search_queries_file_one_json_line_each(built: Path, tmp_path: Path) -> 
     ]
     assert all(len(x["hits"]) <= 2 for x in lines)
     assert all(h["kind"] in ("faq", "document") for x in lines for h in x["hits"])
+    # The copy is no second hit: the kept document names it.
+    assert lines[2]["hits"][0]["same_text"] == ["peduli-copy"]
+    assert "peduli-copy" not in {h["doc_id"] for x in lines for h in x["hits"]}
 
 
 @pytest.mark.parametrize(

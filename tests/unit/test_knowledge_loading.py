@@ -251,3 +251,19 @@ def test_bad_document_questions_are_refused(tmp_path: Path, questions: str, mess
     with pytest.raises(KnowledgeInputError, match=message) as error:
         collect_units(tmp_path)
     assert "orig.md" in str(error.value)
+
+
+def test_documents_with_the_same_text_are_indexed_once(tmp_path: Path) -> None:
+    source = tmp_path / "docs"
+    source.mkdir()
+    records = [
+        {"id": "a", "text": "Konferensi digelar 1514-1530 di Bali."},
+        {"id": "b", "text": "Konferensi digelar 1514 - 1530 di Bali. </>"},
+        {"id": "c", "text": "Konferensi digelar 1514-1530 di Jakarta."},
+    ]
+    (source / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    units, warnings = collect_units(source)
+    assert sorted({u.doc_id for u in units}) == ["a", "c"]
+    assert all(u.extra["same_text"] == ["b"] for u in units if u.doc_id == "a")
+    assert all("same_text" not in u.extra for u in units if u.doc_id == "c")
+    assert any("'b' has the same text as 'a'" in w for w in warnings)
