@@ -39,7 +39,7 @@ _ID_WORDS = frozenset(
         wni kbri kjri apa saja ya iya tidak bahasa inggris adakah bagaimanakah
         siapakah kapankah dimanakah berapakah mengurus urus hilang baru
         sy bs lg dr krn trs jd tp udh sm skrg bgt kmrn cuma lwt dmn brp tlg hrs msh org dlm jg
-        td bsk knp bkn dpt sblm stlh
+        td bsk knp bkn dpt sblm stlh kan th thn
         """
     )
 )
@@ -56,14 +56,20 @@ _EN_WORDS = frozenset(
         embassy passport visa citizen citizens abroad country foreign ministry apply application
         renew lost travel app conference digital diplomacy wanna gonna gotta pls plz thx u ur im
         dont doesnt cant wont isnt arent whats hows wheres english indonesian language speak
-        switch fee cost price held take place happen happened
+        switch fee cost price held take place happen happened its thats theres lets whos youre
+        ive
         """
     )
 )
 
-_TOKEN_RE = re.compile(r"[a-zà-ÿ']+")
+# Words with their apostrophes dropped ("what's" is "whats", a listed word); a token with a
+# digit ("4th", "2019") is no word of either language.
+_TOKEN_RE = re.compile(r"[a-z0-9à-ÿ]+")
+_APOSTROPHES = str.maketrans("", "", "'\u2019")
+# Prefixes, suffixes, and the colloquial passive "di...in" ("diluncurin", "dibikinin").
 _ID_AFFIX_RE = re.compile(
     r"^(meng|meny|mem|men|ber|ter|per|peng|pem|pen|ke|se)\w{3,}|\w{3,}(nya|kan|lah|kah|an)$"
+    r"|^di\w{3,}in$"
 )
 _EN_AFFIX_RE = re.compile(r"\w{3,}(ing|tion|tions|ness|ment|ly|ed|ful|ous|able)$|^(th|wh)\w+")
 _NEUTRAL = frozenset(
@@ -107,9 +113,14 @@ def _vote(word: str) -> tuple[float, float]:
     return 0.5 * (affix_id and not affix_en), 0.5 * (affix_en and not affix_id)
 
 
+def _word_tokens(text: str) -> list[str]:
+    tokens = _TOKEN_RE.findall(text.lower().translate(_APOSTROPHES))
+    return [token for token in tokens if not any(c.isdigit() for c in token)]
+
+
 def language_votes(text: str) -> tuple[float, float]:
     id_score = en_score = 0.0
-    for word in _TOKEN_RE.findall(text.lower()):
+    for word in _word_tokens(text):
         vote_id, vote_en = _vote(word)
         id_score += vote_id
         en_score += vote_en
@@ -118,7 +129,7 @@ def language_votes(text: str) -> tuple[float, float]:
 
 def content_words(text: str) -> list[str]:
     """The words of a text that may carry evidence (names like "ICDD" or "Bali" do not)."""
-    return [word for word in _TOKEN_RE.findall(text.lower()) if word not in _NEUTRAL]
+    return [word for word in _word_tokens(text) if word not in _NEUTRAL]
 
 
 # lingua decides a tie only when it is this much surer of one language than of the other (its

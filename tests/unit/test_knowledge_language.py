@@ -38,6 +38,12 @@ from knowledge.language import detect_language
         ("Aku mau tanya soal visa fee dong", "id"),
         ("please tell me about visa on arrival, syaratnya apa", "en"),
         ("pakai bahasa Inggris", "id"),
+        # contractions are the words they shorten; a token with a digit is no word
+        ("what's the fee", "en"),
+        ("it\u2019s ok", "en"),
+        ("the 4th ICDD", "en"),
+        # colloquial passive "di...in" and the particles "kan", "th"
+        ("safe travel diluncurin th 2019 kan?", "id"),
         ("speak English please", "en"),
         # A country's name is no evidence of the language it is named in.
         ("Can Cambodians visit Indonesia visa-free?", "en"),
