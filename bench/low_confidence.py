@@ -22,6 +22,7 @@ import numpy as np
 
 from bench.answerability import Signals, load_sets
 from bench.common import machine
+from knowledge.answerability import Thresholds
 from knowledge.search import KnowledgeBase
 
 STEP = 0.002
@@ -29,7 +30,7 @@ SPAN = 0.12  # bars from the answer bar up to this much above it
 
 
 def confidences(signals: Signals, weight: float) -> np.ndarray:
-    return signals.dense + weight * signals.coverage
+    return signals.confidence(weight, Thresholds().other_kind_penalty)
 
 
 def score(

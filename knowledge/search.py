@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from knowledge.answer_kind import answered_kinds, asked_kinds, other_kind
 from knowledge.answerability import Thresholds, confidence, is_answerable
 from knowledge.language import detect_language
 from knowledge.paths import default_index_dir
@@ -116,6 +117,12 @@ class KnowledgeBase:
             stored.units, stored.faiss_index, params, getattr(embedder, "known_word", None)
         )
         self.units = stored.units
+        # The kinds of answer each FAQ entry gives, read from its question variants.
+        variants: dict[str, list[str]] = {}
+        for unit in self.units:
+            if unit.kind == "faq" and unit.role == "question":
+                variants.setdefault(unit.doc_id, []).append(unit.text)
+        self.answered_kinds = {group: answered_kinds(texts) for group, texts in variants.items()}
 
     @classmethod
     def load(
@@ -209,15 +216,21 @@ class KnowledgeBase:
         # answers; a document's best chunk): the question's informative words that no part of
         # the answer contains are what it does not answer.
         coverage = best.coverage
-        answerable = is_answerable(best.dense, coverage, self.thresholds, strict)
+        asked = asked_kinds(query)
+        other = [other_kind(asked, self.answered_kinds.get(g.group)) for g in ranked]
+        answerable = is_answerable(best.dense, coverage, self.thresholds, strict, other[0])
         signals = {
             "dense": best.dense,
             "coverage": coverage,
-            "confidence": confidence(best.dense, coverage, self.thresholds),
+            "other_kind": float(other[0]),
+            "confidence": confidence(best.dense, coverage, self.thresholds, other[0]),
             # The next record's confidence: an answer that leads it clearly is specific to the
             # question; one that ties it ("visa" alone) only shares its topic.
             "runner_up": max(
-                (confidence(g.dense, g.coverage, self.thresholds) for g in ranked[1:]),
+                (
+                    confidence(g.dense, g.coverage, self.thresholds, o)
+                    for g, o in zip(ranked[1:], other[1:], strict=True)
+                ),
                 default=0.0,
             ),
         }

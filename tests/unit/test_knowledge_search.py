@@ -171,6 +171,20 @@ def test_a_close_decline_offers_the_nearest_faq_entries(kb: KnowledgeBase, query
     assert all(hit.kind == "faq" for hit in result.nearby)
 
 
+def test_an_entry_that_answers_another_kind_of_question_loses_confidence(
+    kb: KnowledgeBase,
+) -> None:
+    # The fixture entry's variants ask when (and where) ICDD was held, never how many came.
+    assert "amount" not in kb.answered_kinds["fixture-icdd-when"]
+    asked_when = kb.search("kapan ICDD 2021 diadakan?", k=3)
+    asked_amount = kb.search("how many people came to the ICDD conference in Bali?", k=3)
+    assert asked_when.hits[0].doc_id == asked_amount.hits[0].doc_id == "fixture-icdd-when"
+    assert asked_when.signals["other_kind"] == 0.0 and asked_amount.signals["other_kind"] == 1.0
+    signals = asked_amount.signals
+    unpenalised = signals["dense"] + kb.thresholds.coverage_weight * signals["coverage"]
+    assert signals["confidence"] == pytest.approx(unpenalised - kb.thresholds.other_kind_penalty)
+
+
 def test_searching_several_queries_at_once_gives_each_its_own_result(kb: KnowledgeBase) -> None:
     queries = ["kapan ICDD diadakan?", "", "what is the Safe Travel app?"]
     together = kb.search_many(queries, k=3)
