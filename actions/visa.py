@@ -187,6 +187,9 @@ class ActionVisaEntry(Action):
         entities = message.get("entities") or []
         case = read_answers(entities)
         says_case = any(case.values())
+        # A direction alone ("is there a retirement visa for foreigners?") leaves open what the
+        # form will answer; a purpose or a nationality is the form's to answer.
+        narrowed = bool(case["visa_purpose"] or case["visa_nationality"])
         result = await search_in_context(tracker, text, language, lean_on_earlier=False)
         own = FORM_ENTRIES
         top = best_hit(result)
@@ -201,7 +204,7 @@ class ActionVisaEntry(Action):
             # A precise question ("and the fee?") needs no lead over the other visa entries, and
             # may lean on the question before: the form would only ask for what it narrows down.
             if not is_precise(entities):
-                if not says_case and await asks_another_visa(text):
+                if not narrowed and await asks_another_visa(text):
                     decline(
                         dispatcher,
                         result,

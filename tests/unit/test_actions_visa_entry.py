@@ -271,6 +271,17 @@ async def test_a_visa_question_the_form_cannot_answer_is_declined(install: Any) 
     assert {"title": say("visa_helper", "en"), "payload": "/ask_visa"} in message["buttons"]
 
 
+async def test_a_direction_alone_does_not_save_a_question_the_form_cannot_answer(
+    install: Any,
+) -> None:
+    """ "foreigners" says who travels, not what the form would answer: still declined."""
+    install(beyond_the_form())
+    text = "is there a retirement visa for foreigners over 55?"
+    dispatcher, events = await entry(text, visa_direction_to_indonesia="foreigners")
+    assert events == [SlotSet("visa_precise", True)]
+    assert duta(dispatcher)["fallback"] is True
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
