@@ -229,13 +229,6 @@ def confidence_of(result: Any) -> float:
     return float((getattr(result, "signals", None) or {}).get("confidence", 0.0))
 
 
-def dense_of(result: Any) -> float:
-    """How close in meaning the query is to its best record. Unlike the confidence, whose
-    coverage is a share of the query's own words (a one-word "syaratnya apa?" holds all of
-    its one word), it compares searches of different queries."""
-    return float((getattr(result, "signals", None) or {}).get("dense", 0.0))
-
-
 def earlier_topic(tracker: Tracker) -> str | None:
     """What Duta's latest answer among the last `CONTEXT_TURNS` messages was about: the question
     or title of the record it came from, or the event it described (`topic` in its meta). None
@@ -283,20 +276,14 @@ async def search_in_context(
     "and the fee?", "who opened it?", "itu di mana?"; a new question is surer alone)."""
     if not query or query.startswith("/"):
         return await search(query, language, strict=strict)
-    sentences = clauses(query)
-    with_earlier = with_earlier_questions(tracker, query) if lean_on_earlier else []
-    result, *others = await search_all([query, *sentences, *with_earlier], language, strict=strict)
-    for other in others[: len(sentences)]:
-        if best_hit(other) is not None and (
-            best_hit(result) is None or confidence_of(other) > confidence_of(result)
-        ):
-            result = other
-    # The message asked together with an earlier question is another query: its confidence's
-    # coverage counts other words, so the closer meaning decides.
-    for other in others[len(sentences) :]:
-        if best_hit(other) is not None and (
-            best_hit(result) is None or dense_of(other) > dense_of(result)
-        ):
+    candidates = clauses(query)
+    if lean_on_earlier:
+        candidates += with_earlier_questions(tracker, query)
+    result, *others = await search_all([query, *candidates], language, strict=strict)
+    for other in others:
+        if best_hit(other) is None:
+            continue
+        if best_hit(result) is None or confidence_of(other) > confidence_of(result):
             result = other
     on_topic = with_earlier_topic(tracker, query) if lean_on_earlier else None
     if best_hit(result) is None and on_topic:
