@@ -12,7 +12,10 @@ broken by passage order (first appearance over train, valid, test), as a real in
 knowledge build --source` on it and `python -m admin search --json --queries` with the test
 questions, both as subprocesses with default settings (so the ranking the build tunes from the
 passages themselves, knowledge/build/autotune.py); the BM25-only and dense-only rankings come from
-the same built index and the same query path (KnowledgeBase.query_scores).
+the same built index and the same query path (KnowledgeBase.query_scores). The build indexes a
+passage whose text another one repeats (case, spacing and punctuation aside) once, and its hits
+name the copies (`same_text`): "fused" counts a question found when the hit holds its passage,
+"fused_own_id" only when the hit's own id is the passage's.
 The data folder is --data, else bench/data/facqa.
 """
 
