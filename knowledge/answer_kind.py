@@ -2,10 +2,10 @@
 
 A FAQ entry answers the kinds its own question variants ask (staff wrote them). A question next to
 the knowledge often shares an entry's topic and words but asks for another kind: "how many people
-attended the seminar?" against an entry about who opened it, "berapa biaya SPLP?" against the
-steps after a lost passport. knowledge/answerability.py lowers the confidence of an answer whose
-entry asks none of the question's kinds. Documents and events have no variants to read kinds
-from and are never judged on this.
+attended the seminar?" against an entry on when and where it was held and who spoke, "berapa
+biaya SPLP?" against the steps after a lost passport. knowledge/answerability.py lowers the
+confidence of an answer whose entry asks none of the question's kinds. Documents and events have
+no variants to read kinds from and are never judged on this.
 
 The words are the question words of both languages, with their chat spellings; a question with
 none of them ("visa on arrival fee") asks no particular kind.
