@@ -45,7 +45,17 @@ def answered_kinds(questions: Iterable[str]) -> frozenset[str]:
     return frozenset().union(*(asked_kinds(question) for question in questions))
 
 
+# Kinds that answer each other: where to apply or report is told by how to ("mau lapor keluhan
+# ke mana" against "bagaimana cara menyampaikan pengaduan").
+_ANSWER_EACH_OTHER = (frozenset({"how", "where"}),)
+
+
+def _with_kin(kinds: frozenset[str]) -> frozenset[str]:
+    return kinds.union(*(group for group in _ANSWER_EACH_OTHER if kinds & group))
+
+
 def other_kind(asked: frozenset[str], answered: frozenset[str] | None) -> bool:
-    """True when a question asks for kinds that the record's variants never ask (a record
-    without variants, or a question without a question word, is never judged)."""
-    return bool(asked) and bool(answered) and not asked & answered
+    """True when a question asks for kinds that the record's variants never ask, nor any kind
+    that answers them (a record without variants, or a question without a question word, is
+    never judged)."""
+    return bool(asked) and bool(answered) and not _with_kin(asked) & answered

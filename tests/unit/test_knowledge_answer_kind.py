@@ -44,3 +44,11 @@ def test_other_kind_only_when_both_sides_have_kinds_and_share_none() -> None:
     assert not other_kind(asked_kinds("ICDD date"), when)  # the question asks no kind
     assert not other_kind(asked_kinds("how many came?"), None)  # a document: no variants
     assert not other_kind(asked_kinds("how many came?"), frozenset())
+
+
+def test_where_and_how_answer_each_other() -> None:
+    """Where to report or apply is told by how to: a procedure entry answers both."""
+    how = frozenset({"how"})
+    assert not other_kind(asked_kinds("mau lapor keluhan layanan KBRI ke mana"), how)
+    assert not other_kind(asked_kinds("where do I send a complaint?"), how)
+    assert other_kind(asked_kinds("when was the complaint form introduced?"), how)
