@@ -29,16 +29,15 @@ STEP = 0.002
 SPAN = 0.12  # bars from the answer bar up to this much above it
 
 
-def confidences(signals: Signals, weight: float) -> np.ndarray:
-    return signals.confidence(weight, Thresholds().other_kind_penalty)
+def confidences(signals: Signals, bars: Thresholds) -> np.ndarray:
+    return signals.confidence(bars.coverage_weight, bars.other_kind_penalty)
 
 
-def score(
-    sets: dict[str, Signals], weight: float, threshold: float, bar: float
-) -> dict[str, float]:
+def score(sets: dict[str, Signals], bars: Thresholds, bar: float) -> dict[str, float]:
+    threshold = bars.threshold
     flagged_wrong = flagged = wrong = 0
     for name in ("retrieval", "near_domain", "xsid"):
-        conf = confidences(sets[name], weight)
+        conf = confidences(sets[name], bars)
         answered = conf >= threshold
         is_wrong = answered & ~sets[name].right if name == "retrieval" else answered
         low = answered & (conf < bar)
@@ -46,9 +45,9 @@ def score(
         flagged += int(low.sum())
         wrong += int(is_wrong.sum())
     retrieval = sets["retrieval"]
-    conf = confidences(retrieval, weight)
+    conf = confidences(retrieval, bars)
     right = (conf >= threshold) & retrieval.right
-    facts = confidences(sets["facts"], weight)
+    facts = confidences(sets["facts"], bars)
     precision = flagged_wrong / flagged if flagged else 0.0
     recall = flagged_wrong / wrong if wrong else 0.0
     return {
@@ -62,10 +61,11 @@ def score(
     }
 
 
-def pick(sets: dict[str, Signals], weight: float, threshold: float) -> tuple[float, dict]:
+def pick(sets: dict[str, Signals], bars: Thresholds) -> tuple[float, dict]:
     best: tuple[float, dict] | None = None
+    threshold = bars.threshold
     for bar in np.round(np.arange(threshold + STEP, threshold + SPAN, STEP), 3):
-        result = score(sets, weight, threshold, float(bar))
+        result = score(sets, bars, float(bar))
         if best is None or result["f1"] > best[1]["f1"]:
             best = (float(bar), result)
     assert best is not None
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--index", type=Path)
     args = parser.parse_args(argv)
     kb = KnowledgeBase.load(args.index)
-    weight, threshold = kb.thresholds.coverage_weight, kb.thresholds.threshold
+    bars, threshold = kb.thresholds, kb.thresholds.threshold
     sets = load_sets(kb)
     print(f"Low-confidence bar over index {kb.version}; {machine()}")
     print("sizes: " + ", ".join(f"{name} {len(s.dense)}" for name, s in sets.items()))
@@ -85,10 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| bar | flagged | wrong answers | precision | recall | F1 | right answers flagged "
         "| facts flagged |\n|---|---|---|---|---|---|---|---|"
     )
-    bar, _ = pick(sets, weight, threshold)
+    bar, _ = pick(sets, bars)
     shown = {round(threshold + STEP * n, 3) for n in range(1, 60, 5)} | {bar}
     for candidate in sorted(shown):
-        r = score(sets, weight, threshold, candidate)
+        r = score(sets, bars, candidate)
         mark = " (picked)" if candidate == bar else ""
         print(
             f"| {candidate}{mark} | {r['flagged']:.0f} | {r['wrong']:.0f} | {r['precision']:.3f} "
